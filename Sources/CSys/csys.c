@@ -1,0 +1,52 @@
+#define _GNU_SOURCE 1
+#include <sched.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include "csys.h"
+
+int csys_pin_self_to_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+int csys_current_cpu(void) { return sched_getcpu(); }
+
+static volatile sig_atomic_t interrupted = 0;
+
+static void on_signal(int sig) {
+    (void)sig;
+    if (interrupted) {
+        /* A second Ctrl-C: the user insists; restore the default and re-raise. */
+        signal(SIGINT, SIG_DFL);
+        raise(SIGINT);
+    }
+    interrupted = 1;
+}
+
+void csys_install_interrupt_handler(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int csys_interrupted(void) { return interrupted; }
+void csys_clear_interrupt(void) { interrupted = 0; }
+
+int csys_thread_start(void *(*fn)(void *), void *arg, uint64_t *handle) {
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 8u << 20);
+    int rc = pthread_create(&t, &attr, fn, arg);
+    pthread_attr_destroy(&attr);
+    if (rc == 0) *handle = (uint64_t)t;
+    return rc;
+}
+
+int csys_thread_join(uint64_t handle) { return pthread_join((pthread_t)handle, NULL); }

@@ -1,0 +1,45 @@
+#ifndef CSYS_H
+#define CSYS_H
+#include <stdint.h>
+#include <time.h>
+
+/* Cycle counter: invariant TSC on x86-64, the virtual counter on AArch64, else 0 (no counter). */
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+static inline uint64_t csys_cycles(void) { return __rdtsc(); }
+static inline int csys_has_cycle_counter(void) { return 1; }
+#elif defined(__aarch64__)
+static inline uint64_t csys_cycles(void) {
+    uint64_t v;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v)::"memory");
+    return v;
+}
+static inline int csys_has_cycle_counter(void) { return 1; }
+#else
+static inline uint64_t csys_cycles(void) { return 0; }
+static inline int csys_has_cycle_counter(void) { return 0; }
+#endif
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline uint64_t csys_mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Relaxed atomic access to 64-bit counters shared between a worker and the monitor thread. */
+static inline void csys_store_relaxed(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+static inline uint64_t csys_load_relaxed(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+
+/* Pin the calling thread to one CPU; returns 0 or an errno value. */
+int csys_pin_self_to_cpu(int cpu);
+/* The CPU the calling thread runs on, or -1. */
+int csys_current_cpu(void);
+/* Installs SIGINT/SIGTERM handlers that set the flag read by csys_interrupted(). */
+void csys_install_interrupt_handler(void);
+int csys_interrupted(void);
+void csys_clear_interrupt(void);
+/* Starts a joinable pthread running fn(arg); returns 0 or an errno value. */
+int csys_thread_start(void *(*fn)(void *), void *arg, uint64_t *handle);
+int csys_thread_join(uint64_t handle);
+#endif

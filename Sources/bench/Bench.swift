@@ -1,0 +1,6 @@
+import BenchCLI
+
+@main
+struct Main {
+    static func main() { Bench.main(engines: Bench.builtInEngines) }
+}
