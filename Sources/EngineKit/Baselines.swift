@@ -4,7 +4,7 @@ import SortedCollections
 public final class NullEngine: IndexEngine {
     public static let descriptor = EngineDescriptor(
         name: "null", summary: "no index: every op succeeds at once; measures harness overhead",
-        supportsScan: true, threadSafe: true)
+        supportsScan: true, threadSafe: true, storesData: false)
     public init(options: EngineOptions) throws {}
     public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool { true }
     public func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool { true }
@@ -55,66 +55,65 @@ public final class HashMapEngine: IndexEngine {
     public func checkInvariants() throws {}
 }
 
-/// Baseline: swift-collections' B-tree (`SortedCollections`), the Swift library peer. Its
-/// `SortedDictionary` has no public lower-bound search, so entries live in the same B-tree as a
-/// `SortedSet` ordered by key, whose range subscript gives the scan start.
+/// Baseline: swift-collections' `SortedDictionary` (a B-tree), the Swift library peer. It has no
+/// public lower-bound search, so a scan finds its start by binary search over positions
+/// (O(log² n)); point operations use the dictionary directly.
 public final class SortedMapEngine: IndexEngine {
     public static let descriptor = EngineDescriptor(
-        name: "sortedmap", summary: "swift-collections SortedCollections B-tree baseline", supportsScan: true)
-
-    struct Entry: Comparable {
-        var key: ByteString
-        var value: ByteString
-        static func < (a: Entry, b: Entry) -> Bool { a.key < b.key }
-        static func == (a: Entry, b: Entry) -> Bool { a.key == b.key }
-    }
-    private var tree = SortedSet<Entry>()
-    private static let empty = ByteString.small(0, 0, 0, 0)
+        name: "sortedmap", summary: "swift-collections SortedDictionary (B-tree) baseline", supportsScan: true)
+    private var map = SortedDictionary<ByteString, ByteString>()
 
     public init(options: EngineOptions) throws {}
 
     public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
-        let probe = Entry(key: ByteString(key), value: Self.empty)
-        guard let e = tree[probe...].first, e.key == probe.key else { return false }
-        e.value.withBytes { value.store($0) }
+        guard let v = map[ByteString(key)] else { return false }
+        v.withBytes { value.store($0) }
         return true
     }
 
     public func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
-        tree.insert(Entry(key: ByteString(key), value: ByteString(value))).inserted
-    }
-
-    public func update(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
-        let e = Entry(key: ByteString(key), value: ByteString(value))
-        guard tree.contains(e) else { return false }
-        tree.update(with: e)
+        let k = ByteString(key)
+        guard map[k] == nil else { return false }
+        map[k] = ByteString(value)
         return true
     }
 
-    public func remove(_ key: UnsafeRawBufferPointer) -> Bool {
-        tree.remove(Entry(key: ByteString(key), value: Self.empty)) != nil
+    public func update(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+        let k = ByteString(key)
+        guard map[k] != nil else { return false }
+        map[k] = ByteString(value)
+        return true
     }
+
+    public func remove(_ key: UnsafeRawBufferPointer) -> Bool { map.removeValue(forKey: ByteString(key)) != nil }
 
     public func scan(
         from key: UnsafeRawBufferPointer, limit: Int, _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
     ) -> Int {
+        let k = ByteString(key)
+        var (lo, hi) = (0, map.count)
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if map[map.index(map.startIndex, offsetBy: mid)].key < k { lo = mid + 1 } else { hi = mid }
+        }
         var n = 0
-        for e in tree[Entry(key: ByteString(key), value: Self.empty)...] {
-            guard n < limit else { break }
+        var i = map.index(map.startIndex, offsetBy: lo)
+        while n < limit && i != map.endIndex {
+            let (ek, ev) = map[i]
             n += 1
-            let go = e.key.withBytes { k in e.value.withBytes { v in visit(k, v) } }
-            if !go { break }
+            if !ek.withBytes({ kb in ev.withBytes { vb in visit(kb, vb) } }) { break }
+            map.formIndex(after: &i)
         }
         return n
     }
 
-    public var stats: EngineStats { EngineStats(keys: tree.count) }
+    public var stats: EngineStats { EngineStats(keys: map.count) }
 
     public func checkInvariants() throws {
         var previous: ByteString?
-        for e in tree {
-            if let p = previous, !(p < e.key) { throw InvariantViolation("keys out of order at \(e.key.withBytes(hexString))") }
-            previous = e.key
+        for (k, _) in map {
+            if let p = previous, !(p < k) { throw InvariantViolation("keys out of order at \(k.withBytes(hexString))") }
+            previous = k
         }
     }
 }

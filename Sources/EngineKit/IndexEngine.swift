@@ -35,8 +35,11 @@ public struct EngineDescriptor: Sendable {
     public var supportsScan: Bool
     /// True when the engine synchronises itself; otherwise the runner wraps it for > 1 thread.
     public var threadSafe: Bool
+    /// False only for engines that keep nothing (the `null` harness probe): nothing to verify.
+    public var storesData: Bool
 
-    public init(name: String, summary: String, knobs: [Knob] = [], supportsScan: Bool, threadSafe: Bool = false) {
+    public init(name: String, summary: String, knobs: [Knob] = [], supportsScan: Bool, threadSafe: Bool = false, storesData: Bool = true) {
+        self.storesData = storesData
         self.name = name
         self.summary = summary
         self.knobs = knobs

@@ -35,9 +35,6 @@ public indirect enum SpecNode: Sendable {
                 guard let key = k.scalar?.string else {
                     throw SpecError(file: file, line: k.mark?.line, field: "(key)", message: "keys must be plain names")
                 }
-                if pairs.contains(where: { $0.key == key }) {
-                    throw SpecError(file: file, line: k.mark?.line, field: key, message: "appears twice; keep one")
-                }
                 pairs.append((key, try convert(v, file: file), k.mark?.line ?? line))
             }
             return .mapping(pairs, line: line)
@@ -56,7 +53,7 @@ public indirect enum SpecNode: Sendable {
     private static func yamlProblem(_ e: YamlError) -> String {
         switch e {
         case .scanner(_, let problem, _, _), .parser(_, let problem, _, _): return "YAML syntax error: \(problem)"
-        default: return "YAML error: \(e)"
+        default: return "YAML error: " + "\(e)".split(separator: "\n").joined(separator: " ")
         }
     }
 
