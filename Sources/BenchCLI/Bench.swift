@@ -41,8 +41,8 @@ public enum Bench {
             return 0
         } catch let e as BenchExit {
             return e.code
-        } catch let e as CleanExit {
-            print(BenchCommand.fullMessage(for: e))
+        } catch where BenchCommand.exitCode(for: error) == .success {
+            print(BenchCommand.fullMessage(for: error))  // --help, --version
             return 0
         } catch {
             fail("\(error)")
