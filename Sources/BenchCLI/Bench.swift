@@ -66,6 +66,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Runs in-memory ordered index engines under YCSB-style workloads and reports what they cost.",
-        subcommands: [RunCommand.self, ValidateCommand.self, ListCommand.self, GenerateCommand.self, EnvCommand.self],
+        subcommands: [RunCommand.self, ValidateCommand.self, ListCommand.self, GenerateCommand.self, MicroCommand.self, EnvCommand.self],
         defaultSubcommand: RunCommand.self)
 }
