@@ -2,64 +2,64 @@
 import PackageDescription
 
 let package = Package(
-    name: "TreeBench",
-    products: [
-        .executable(name: "bench", targets: ["bench"]),
-        // Library products, so another package can plug in its own engine and reuse the CLI.
-        .library(name: "BenchCLI", targets: ["BenchCLI"]),
-        .library(name: "EngineKit", targets: ["EngineKit"]),
-        .library(name: "EngineConformance", targets: ["EngineConformance"]),
-        .library(name: "Workload", targets: ["Workload"]),
-        .library(name: "Runner", targets: ["Runner"]),
-        .library(name: "Report", targets: ["Report"]),
-    ],
-    dependencies: [
-        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(
-            url: "https://github.com/apple/swift-collections", from: "1.6.0",
-            traits: ["UnstableSortedCollections"]),
-    ],
-    targets: [
-        .systemLibrary(
-            name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
-        .systemLibrary(name: "CNuma", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
-        .target(name: "CSys"),
-        .target(name: "Platform", dependencies: ["CJemalloc", "CNuma", "CSys"]),
-        .target(name: "Workload", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(
-            name: "EngineKit",
-            dependencies: [.product(name: "SortedCollections", package: "swift-collections")]),
-        .target(name: "EngineConformance", dependencies: ["EngineKit"]),
-        .target(
-            name: "Runner",
-            dependencies: [
-                "Workload", "EngineKit", "Platform",
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]),
-        .target(
-            name: "Report",
-            dependencies: [
-                "Runner", "Workload", .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]),
-        .target(
-            name: "BenchCLI",
-            dependencies: [
-                "Workload", "EngineKit", "Runner", "Report", "Platform",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(name: "bench", dependencies: ["BenchCLI"]),
-        .testTarget(name: "WorkloadTests", dependencies: ["Workload"]),
-        .testTarget(name: "EngineKitTests", dependencies: ["EngineKit", "EngineConformance"]),
-        .testTarget(
-            name: "RunnerTests", dependencies: ["Runner", "Workload", "EngineKit", "Platform"]),
-        .testTarget(
-            name: "ReportTests",
-            dependencies: [
-                "Report", "Runner", "Workload", "EngineKit",
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]),
-        .testTarget(name: "BenchCLITests", dependencies: ["BenchCLI", "bench"]),
-    ]
+  name: "TreeBench",
+  products: [
+    .executable(name: "bench", targets: ["bench"]),
+    // Library products, so another package can plug in its own engine and reuse the CLI.
+    .library(name: "BenchCLI", targets: ["BenchCLI"]),
+    .library(name: "EngineKit", targets: ["EngineKit"]),
+    .library(name: "EngineConformance", targets: ["EngineConformance"]),
+    .library(name: "Workload", targets: ["Workload"]),
+    .library(name: "Runner", targets: ["Runner"]),
+    .library(name: "Report", targets: ["Report"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(
+      url: "https://github.com/apple/swift-collections", from: "1.6.0",
+      traits: ["UnstableSortedCollections"]),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
+    .systemLibrary(name: "CNuma", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
+    .target(name: "CSys"),
+    .target(name: "Platform", dependencies: ["CJemalloc", "CNuma", "CSys"]),
+    .target(name: "Workload", dependencies: [.product(name: "Yams", package: "Yams")]),
+    .target(
+      name: "EngineKit",
+      dependencies: [.product(name: "SortedCollections", package: "swift-collections")]),
+    .target(name: "EngineConformance", dependencies: ["EngineKit"]),
+    .target(
+      name: "Runner",
+      dependencies: [
+        "Workload", "EngineKit", "Platform",
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+      ]),
+    .target(
+      name: "Report",
+      dependencies: [
+        "Runner", "Workload", .product(name: "Histogram", package: "hdrhistogram-swift"),
+      ]),
+    .target(
+      name: "BenchCLI",
+      dependencies: [
+        "Workload", "EngineKit", "Runner", "Report", "Platform",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(name: "bench", dependencies: ["BenchCLI"]),
+    .testTarget(name: "WorkloadTests", dependencies: ["Workload"]),
+    .testTarget(name: "EngineKitTests", dependencies: ["EngineKit", "EngineConformance"]),
+    .testTarget(
+      name: "RunnerTests", dependencies: ["Runner", "Workload", "EngineKit", "Platform"]),
+    .testTarget(
+      name: "ReportTests",
+      dependencies: [
+        "Report", "Runner", "Workload", "EngineKit",
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+      ]),
+    .testTarget(name: "BenchCLITests", dependencies: ["BenchCLI", "bench"]),
+  ]
 )

@@ -6,66 +6,73 @@ import Runner
 /// The `bench` command line. Another package can reuse all of it with its own engines:
 /// `Bench.main(engines: Bench.builtInEngines + [EngineEntry(MyEngine.self)])`.
 public enum Bench {
-    /// The engines this package ships.
-    public static let builtInEngines: [EngineEntry] = [
-        EngineEntry(NullEngine.self), EngineEntry(HashMapEngine.self), EngineEntry(SortedMapEngine.self),
-    ]
+  /// The engines this package ships.
+  public static let builtInEngines: [EngineEntry] = [
+    EngineEntry(NullEngine.self), EngineEntry(HashMapEngine.self),
+    EngineEntry(SortedMapEngine.self),
+  ]
 
-    nonisolated(unsafe) static var engines: [EngineEntry] = builtInEngines
+  nonisolated(unsafe) static var engines: [EngineEntry] = builtInEngines
 
-    /// Parses the process arguments, runs the command and exits with its status.
-    public static func main(engines: [EngineEntry]) -> Never {
-        exit(run(Array(CommandLine.arguments.dropFirst()), engines: engines))
+  /// Parses the process arguments, runs the command and exits with its status.
+  public static func main(engines: [EngineEntry]) -> Never {
+    exit(run(Array(CommandLine.arguments.dropFirst()), engines: engines))
+  }
+
+  /// Runs one command line; returns the exit status (0 ok, 1 verification failure,
+  /// 2 bad input, 130 interrupted).
+  public static func run(_ arguments: [String], engines: [EngineEntry] = builtInEngines) -> Int32 {
+    self.engines = engines
+    let command: ParsableCommand
+    do {
+      command = try BenchCommand.parseAsRoot(arguments)
+    } catch {
+      let code = BenchCommand.exitCode(for: error)
+      let message = BenchCommand.fullMessage(for: error)
+      if code == .success {
+        print(message)
+        return 0
+      }
+      fail(message.split(separator: "\n").first.map(String.init) ?? message)
+      return 2
     }
-
-    /// Runs one command line; returns the exit status (0 ok, 1 verification failure,
-    /// 2 bad input, 130 interrupted).
-    public static func run(_ arguments: [String], engines: [EngineEntry] = builtInEngines) -> Int32 {
-        self.engines = engines
-        let command: ParsableCommand
-        do {
-            command = try BenchCommand.parseAsRoot(arguments)
-        } catch {
-            let code = BenchCommand.exitCode(for: error)
-            let message = BenchCommand.fullMessage(for: error)
-            if code == .success {
-                print(message)
-                return 0
-            }
-            fail(message.split(separator: "\n").first.map(String.init) ?? message)
-            return 2
-        }
-        do {
-            var c = command
-            try c.run()
-            return 0
-        } catch let e as BenchExit {
-            return e.code
-        } catch where BenchCommand.exitCode(for: error) == .success {
-            print(BenchCommand.fullMessage(for: error))  // --help, --version
-            return 0
-        } catch {
-            fail("\(error)")
-            return 2
-        }
+    do {
+      var c = command
+      try c.run()
+      return 0
+    } catch let e as BenchExit {
+      return e.code
+    } catch  where BenchCommand.exitCode(for: error) == .success {
+      print(BenchCommand.fullMessage(for: error))  // --help, --version
+      return 0
+    } catch {
+      fail("\(error)")
+      return 2
     }
+  }
 
-    static func fail(_ message: String) {
-        FileHandle.standardError.write(Data("bench: error: \(message)\n".utf8))
-    }
+  static func fail(_ message: String) {
+    FileHandle.standardError.write(Data("bench: error: \(message)\n".utf8))
+  }
 
-    static func entry(named name: String) -> EngineEntry? { engines.first { $0.descriptor.name == name } }
+  static func entry(named name: String) -> EngineEntry? {
+    engines.first { $0.descriptor.name == name }
+  }
 }
 
 /// Ends a command with a status after it has printed its own message.
 struct BenchExit: Error {
-    var code: Int32
+  var code: Int32
 }
 
 struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Runs in-memory ordered index engines under YCSB-style workloads and reports what they cost.",
-        subcommands: [RunCommand.self, ValidateCommand.self, ListCommand.self, GenerateCommand.self, MicroCommand.self, EnvCommand.self],
-        defaultSubcommand: RunCommand.self)
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract:
+      "Runs in-memory ordered index engines under YCSB-style workloads and reports what they cost.",
+    subcommands: [
+      RunCommand.self, ValidateCommand.self, ListCommand.self, GenerateCommand.self,
+      MicroCommand.self, EnvCommand.self,
+    ],
+    defaultSubcommand: RunCommand.self)
 }

@@ -6,74 +6,103 @@ import Workload
 /// Turns a spec plus command-line choices into the cells to run, rejecting anything the engines
 /// cannot do with a `SpecError` (exit 2).
 enum Planner {
-    /// `--engine name` or `--engine name:knob=value,knob=value`.
-    static func parseEngineFlag(_ s: String) throws -> EngineChoice {
-        let parts = s.split(separator: ":", maxSplits: 1)
-        var options: [String: String] = [:]
-        if parts.count == 2 {
-            for kv in parts[1].split(separator: ",") {
-                let p = kv.split(separator: "=", maxSplits: 1)
-                guard p.count == 2 else {
-                    throw SpecError(file: "--engine", line: nil, field: s, message: "write options as name:knob=value,knob=value")
-                }
-                options[String(p[0])] = String(p[1])
-            }
+  /// `--engine name` or `--engine name:knob=value,knob=value`.
+  static func parseEngineFlag(_ s: String) throws -> EngineChoice {
+    let parts = s.split(separator: ":", maxSplits: 1)
+    var options: [String: String] = [:]
+    if parts.count == 2 {
+      for kv in parts[1].split(separator: ",") {
+        let p = kv.split(separator: "=", maxSplits: 1)
+        guard p.count == 2 else {
+          throw SpecError(
+            file: "--engine", line: nil, field: s,
+            message: "write options as name:knob=value,knob=value")
         }
-        return EngineChoice(name: String(parts.first ?? ""), options: options)
+        options[String(p[0])] = String(p[1])
+      }
     }
+    return EngineChoice(name: String(parts.first ?? ""), options: options)
+  }
 
-    static func threads(_ s: String) throws -> [Int] {
-        let list = s.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !list.isEmpty, list.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-            throw SpecError(file: "--threads", line: nil, field: s, message: "expected thread counts ≥ 1 such as 1,2,4")
-        }
-        return list.map { $0! }
+  static func threads(_ s: String) throws -> [Int] {
+    let list = s.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !list.isEmpty, list.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+      throw SpecError(
+        file: "--threads", line: nil, field: s, message: "expected thread counts ≥ 1 such as 1,2,4")
     }
+    return list.map { $0! }
+  }
 
-    /// Checks engines against the registry and the spec; returns the resolved choices.
-    static func engines(for spec: WorkloadSpec, flags: [String]) throws -> [(EngineChoice, EngineEntry)] {
-        var choices = try flags.map(parseEngineFlag)
-        if choices.isEmpty { choices = spec.engines }
-        if choices.isEmpty {
-            choices = Bench.engines.filter { $0.descriptor.name != "null" && ($0.descriptor.supportsScan || spec.proportion(.scan) == 0) }
-                .map { EngineChoice(name: $0.descriptor.name) }
-        }
-        let known = Bench.engines.map(\.descriptor.name).joined(separator: ", ")
-        return try choices.map { choice in
-            let line = choice.line == 0 ? nil : choice.line
-            guard let entry = Bench.entry(named: choice.name) else {
-                throw SpecError(file: spec.file, line: line, field: "engines", message: "unknown engine '\(choice.name)' (known: \(known))")
-            }
-            do { try entry.descriptor.validate(EngineOptions(choice.options)) } catch let e as EngineOptionError {
-                throw SpecError(file: spec.file, line: line, field: "engines.\(choice.name).\(e.knob)", message: e.message)
-            }
-            if spec.proportion(.scan) > 0 && !entry.descriptor.supportsScan {
-                throw SpecError(file: spec.file, line: line, field: "engines", message: "engine '\(choice.name)' has no ordered scans but mix.scan is \(spec.proportion(.scan)); drop the engine or the scans")
-            }
-            return (choice, entry)
-        }
+  /// Checks engines against the registry and the spec; returns the resolved choices.
+  static func engines(for spec: WorkloadSpec, flags: [String]) throws -> [(
+    EngineChoice, EngineEntry
+  )] {
+    var choices = try flags.map(parseEngineFlag)
+    if choices.isEmpty { choices = spec.engines }
+    if choices.isEmpty {
+      choices = Bench.engines.filter {
+        $0.descriptor.name != "null" && ($0.descriptor.supportsScan || spec.proportion(.scan) == 0)
+      }
+      .map { EngineChoice(name: $0.descriptor.name) }
     }
+    let known = Bench.engines.map(\.descriptor.name).joined(separator: ", ")
+    return try choices.map { choice in
+      let line = choice.line == 0 ? nil : choice.line
+      guard let entry = Bench.entry(named: choice.name) else {
+        throw SpecError(
+          file: spec.file, line: line, field: "engines",
+          message: "unknown engine '\(choice.name)' (known: \(known))")
+      }
+      do { try entry.descriptor.validate(EngineOptions(choice.options)) } catch let e
+        as EngineOptionError
+      {
+        throw SpecError(
+          file: spec.file, line: line, field: "engines.\(choice.name).\(e.knob)", message: e.message
+        )
+      }
+      if spec.proportion(.scan) > 0 && !entry.descriptor.supportsScan {
+        throw SpecError(
+          file: spec.file, line: line, field: "engines",
+          message:
+            "engine '\(choice.name)' has no ordered scans but mix.scan is \(spec.proportion(.scan)); drop the engine or the scans"
+        )
+      }
+      return (choice, entry)
+    }
+  }
 
-    static func cells(spec: WorkloadSpec, engines: [(EngineChoice, EngineEntry)], threads: [Int], trace: TraceTape?) throws -> [(CellPlan, EngineEntry)] {
-        var out: [(CellPlan, EngineEntry)] = []
-        let sweep = trace.map { [max($0.run.count, 1)] } ?? threads
-        for r in 0..<spec.repeats {
-            for (choice, entry) in engines {
-                for t in sweep {
-                    let options = EngineOptions(choice.options)
-                    let wrapper = entry.descriptor.wrapper(for: options, threads: max(t, trace?.load.count ?? spec.loadThreads))
-                    if wrapper == .none && max(t, spec.loadThreads) > 1 && !entry.descriptor.threadSafe {
-                        throw SpecError(file: spec.file, line: choice.line == 0 ? nil : choice.line, field: "engines.\(choice.name).concurrency",
-                                        message: "'\(choice.name)' is not thread-safe; with \(t) threads use concurrency: rwlock | partitioned")
-                    }
-                    out.append((CellPlan(spec: spec, engine: choice, wrapper: wrapper, threads: t, repeatIndex: r, index: 0, total: 0, trace: trace), entry))
-                }
-            }
+  static func cells(
+    spec: WorkloadSpec, engines: [(EngineChoice, EngineEntry)], threads: [Int], trace: TraceTape?
+  ) throws -> [(CellPlan, EngineEntry)] {
+    var out: [(CellPlan, EngineEntry)] = []
+    let sweep = trace.map { [max($0.run.count, 1)] } ?? threads
+    for r in 0..<spec.repeats {
+      for (choice, entry) in engines {
+        for t in sweep {
+          let options = EngineOptions(choice.options)
+          let wrapper = entry.descriptor.wrapper(
+            for: options, threads: max(t, trace?.load.count ?? spec.loadThreads))
+          if wrapper == .none && max(t, spec.loadThreads) > 1 && !entry.descriptor.threadSafe {
+            throw SpecError(
+              file: spec.file, line: choice.line == 0 ? nil : choice.line,
+              field: "engines.\(choice.name).concurrency",
+              message:
+                "'\(choice.name)' is not thread-safe; with \(t) threads use concurrency: rwlock | partitioned"
+            )
+          }
+          out.append(
+            (
+              CellPlan(
+                spec: spec, engine: choice, wrapper: wrapper, threads: t, repeatIndex: r, index: 0,
+                total: 0, trace: trace), entry
+            ))
         }
-        for i in out.indices {
-            out[i].0.index = i + 1
-            out[i].0.total = out.count
-        }
-        return out
+      }
     }
+    for i in out.indices {
+      out[i].0.index = i + 1
+      out[i].0.total = out.count
+    }
+    return out
+  }
 }

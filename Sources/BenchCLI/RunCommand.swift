@@ -7,191 +7,234 @@ import Runner
 import Workload
 
 struct RunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run a workload file (YAML spec or YCSB properties) and write results/<run>/.")
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run a workload file (YAML spec or YCSB properties) and write results/<run>/.")
 
-    @Argument(help: "Workload file: workloads/*.yaml, or a YCSB property file such as workloada.")
-    var file: String?
+  @Argument(help: "Workload file: workloads/*.yaml, or a YCSB property file such as workloada.")
+  var file: String?
 
-    @Option(name: .long, help: "Engine to run, repeatable: NAME or NAME:knob=value,… (overrides the spec's engines).")
-    var engine: [String] = []
+  @Option(
+    name: .long,
+    help: "Engine to run, repeatable: NAME or NAME:knob=value,… (overrides the spec's engines).")
+  var engine: [String] = []
 
-    @Option(name: .customShort("p"), help: "Override: a YCSB property (recordcount=…) or a spec field path (mix.read=…).")
-    var property: [String] = []
+  @Option(
+    name: .customShort("p"),
+    help: "Override: a YCSB property (recordcount=…) or a spec field path (mix.read=…).")
+  var property: [String] = []
 
-    @Option(name: .long, help: "Thread counts to sweep, e.g. 1,2,4 (overrides the spec).")
-    var threads: String?
+  @Option(name: .long, help: "Thread counts to sweep, e.g. 1,2,4 (overrides the spec).")
+  var threads: String?
 
-    @Option(name: .long, help: "Results folder (default results/<timestamp>-<workload>).")
-    var out: String?
+  @Option(name: .long, help: "Results folder (default results/<timestamp>-<workload>).")
+  var out: String?
 
-    @Option(name: .long, help: "Replay this trace (from `bench generate`) instead of generating operations.")
-    var trace: String?
+  @Option(
+    name: .long, help: "Replay this trace (from `bench generate`) instead of generating operations."
+  )
+  var trace: String?
 
-    @Flag(name: .long, help: "Check every operation against a reference model (single-threaded; not for timing).")
-    var verify = false
+  @Flag(
+    name: .long,
+    help: "Check every operation against a reference model (single-threaded; not for timing).")
+  var verify = false
 
-    @Flag(name: .long, help: "No progress line.")
-    var quiet = false
+  @Flag(name: .long, help: "No progress line.")
+  var quiet = false
 
-    func run() throws {
-        let tape = try trace.map { try TraceTape.read(path: $0) }
-        var spec: WorkloadSpec
-        if let file {
-            spec = try WorkloadLoader.load(path: file, overrides: property)
-        } else if let trace {
-            spec = try WorkloadLoader.parse("name: trace\n", file: trace + ".yaml", overrides: property)
-            spec.name = "trace-" + ((trace as NSString).lastPathComponent as NSString).deletingPathExtension
-        } else {
-            throw ValidationError("give a workload file (e.g. workloads/ycsb-a.yaml) or --trace FILE")
-        }
-        if let tape {
-            // Trace ops decide what runs; a scan in the trace needs scan-capable engines.
-            let hasScan = tape.run.contains { s in var o = OperationStream(replaying: s, spec: spec); while let op = o.next() { if op.kind == .scan { return true } }; return false }
-            if hasScan && spec.proportion(.scan) == 0 { spec.mix = [.read: 0.5, .scan: 0.5] }
-            spec.loadThreads = max(tape.load.count, 1)
-        }
-        let threadList = try threads.map(Planner.threads) ?? spec.threads
-        let engines = try Planner.engines(for: spec, flags: engine)
-        let cells = try Planner.cells(spec: spec, engines: engines, threads: threadList, trace: tape)
-        if verify { return try runVerify(cells) }
-
-        Interrupt.install()
-        let progress = ProgressReporter(enabled: !quiet)
-        let timer = CycleTimer.calibrated()
-        let overhead = timer.measureOverhead()
-        let writer = try ResultsWriter(directory: out, spec: spec, environment: EnvironmentInfo.capture(),
-                                       timer: TimerRecord(timer, overhead: overhead), command: CommandLine.arguments)
-        progress.say("bench: \(spec.name): \(cells.count) cell(s) → \(writer.directory)")
-        let context = RunContext(timer: timer, progress: progress)
-        var results: [CellResult] = []
-        for (plan, entry) in cells {
-            let result: CellResult
-            do { result = try entry.measure(plan, context: context) } catch let e as EngineOptionError {
-                try writer.finish(.failed)
-                throw SpecError(file: spec.file, line: plan.engine.line == 0 ? nil : plan.engine.line, field: "engines.\(plan.engine.name).\(e.knob)", message: e.message)
-            }
-            results.append(result)
-            try writer.add(result)
-            if let r = result.run ?? result.load {
-                progress.say("\(plan.engine.name) \(plan.variant) t=\(plan.threads) r=\(plan.repeatIndex): \(r.phase.rawValue) \(ProgressReporter.rate(r.throughput)) (\(String(format: "%.2fs", r.seconds)))")
-            }
-            if result.interrupted { break }
-        }
-        let interrupted = Interrupt.requested || results.contains(where: \.interrupted)
-        try writer.finish(interrupted ? .interrupted : .complete)
-        print(SummaryTable.render(results), terminator: "")
-        print("results: \(writer.directory)\(interrupted ? " (interrupted: partial results kept)" : "")")
-        if interrupted { throw BenchExit(code: 130) }
+  func run() throws {
+    let tape = try trace.map { try TraceTape.read(path: $0) }
+    var spec: WorkloadSpec
+    if let file {
+      spec = try WorkloadLoader.load(path: file, overrides: property)
+    } else if let trace {
+      spec = try WorkloadLoader.parse("name: trace\n", file: trace + ".yaml", overrides: property)
+      spec.name =
+        "trace-" + ((trace as NSString).lastPathComponent as NSString).deletingPathExtension
+    } else {
+      throw ValidationError("give a workload file (e.g. workloads/ycsb-a.yaml) or --trace FILE")
     }
-
-    func runVerify(_ cells: [(CellPlan, EngineEntry)]) throws {
-        var failed = false
-        for (plan, entry) in cells where plan.repeatIndex == 0 {
-            let label = "\(plan.engine.name) \(plan.variant) t=\(plan.threads)"
-            guard entry.descriptor.storesData else {
-                print("verify \(label): skipped (the engine stores nothing)")
-                continue
-            }
-            do {
-                let report = try entry.verify(plan)
-                print("verify \(label): OK (\(report.operations) ops, \(report.finalKeys) keys)")
-            } catch let e as VerifyMismatch {
-                print("verify \(label): MISMATCH at \(e)")
-                failed = true
-                break
-            } catch let e as InvariantViolation {
-                print("verify \(label): INVARIANT BROKEN: \(e)")
-                failed = true
-                break
-            }
-        }
-        if failed { throw BenchExit(code: 1) }
+    if let tape {
+      // Trace ops decide what runs; a scan in the trace needs scan-capable engines.
+      let hasScan = tape.run.contains { s in
+        var o = OperationStream(replaying: s, spec: spec)
+        while let op = o.next() { if op.kind == .scan { return true } }
+        return false
+      }
+      if hasScan && spec.proportion(.scan) == 0 { spec.mix = [.read: 0.5, .scan: 0.5] }
+      spec.loadThreads = max(tape.load.count, 1)
     }
+    let threadList = try threads.map(Planner.threads) ?? spec.threads
+    let engines = try Planner.engines(for: spec, flags: engine)
+    let cells = try Planner.cells(spec: spec, engines: engines, threads: threadList, trace: tape)
+    if verify { return try runVerify(cells) }
+
+    Interrupt.install()
+    let progress = ProgressReporter(enabled: !quiet)
+    let timer = CycleTimer.calibrated()
+    let overhead = timer.measureOverhead()
+    let writer = try ResultsWriter(
+      directory: out, spec: spec, environment: EnvironmentInfo.capture(),
+      timer: TimerRecord(timer, overhead: overhead), command: CommandLine.arguments)
+    progress.say("bench: \(spec.name): \(cells.count) cell(s) → \(writer.directory)")
+    let context = RunContext(timer: timer, progress: progress)
+    var results: [CellResult] = []
+    for (plan, entry) in cells {
+      let result: CellResult
+      do { result = try entry.measure(plan, context: context) } catch let e as EngineOptionError {
+        try writer.finish(.failed)
+        throw SpecError(
+          file: spec.file, line: plan.engine.line == 0 ? nil : plan.engine.line,
+          field: "engines.\(plan.engine.name).\(e.knob)", message: e.message)
+      }
+      results.append(result)
+      try writer.add(result)
+      if let r = result.run ?? result.load {
+        progress.say(
+          "\(plan.engine.name) \(plan.variant) t=\(plan.threads) r=\(plan.repeatIndex): \(r.phase.rawValue) \(ProgressReporter.rate(r.throughput)) (\(String(format: "%.2fs", r.seconds)))"
+        )
+      }
+      if result.interrupted { break }
+    }
+    let interrupted = Interrupt.requested || results.contains(where: \.interrupted)
+    try writer.finish(interrupted ? .interrupted : .complete)
+    print(SummaryTable.render(results), terminator: "")
+    print(
+      "results: \(writer.directory)\(interrupted ? " (interrupted: partial results kept)" : "")")
+    if interrupted { throw BenchExit(code: 130) }
+  }
+
+  func runVerify(_ cells: [(CellPlan, EngineEntry)]) throws {
+    var failed = false
+    for (plan, entry) in cells where plan.repeatIndex == 0 {
+      let label = "\(plan.engine.name) \(plan.variant) t=\(plan.threads)"
+      guard entry.descriptor.storesData else {
+        print("verify \(label): skipped (the engine stores nothing)")
+        continue
+      }
+      do {
+        let report = try entry.verify(plan)
+        print("verify \(label): OK (\(report.operations) ops, \(report.finalKeys) keys)")
+      } catch let e as VerifyMismatch {
+        print("verify \(label): MISMATCH at \(e)")
+        failed = true
+        break
+      } catch let e as InvariantViolation {
+        print("verify \(label): INVARIANT BROKEN: \(e)")
+        failed = true
+        break
+      }
+    }
+    if failed { throw BenchExit(code: 1) }
+  }
 }
 
 struct ValidateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "validate", abstract: "Check a workload file without running it.")
+  static let configuration = CommandConfiguration(
+    commandName: "validate", abstract: "Check a workload file without running it.")
 
-    @Argument(help: "Workload file.") var file: String
-    @Option(name: .long, help: "Engine, as for run.") var engine: [String] = []
-    @Option(name: .customShort("p"), help: "Override, as for run.") var property: [String] = []
+  @Argument(help: "Workload file.") var file: String
+  @Option(name: .long, help: "Engine, as for run.") var engine: [String] = []
+  @Option(name: .customShort("p"), help: "Override, as for run.") var property: [String] = []
 
-    func run() throws {
-        let spec = try WorkloadLoader.load(path: file, overrides: property)
-        let engines = try Planner.engines(for: spec, flags: engine)
-        let cells = try Planner.cells(spec: spec, engines: engines, threads: spec.threads, trace: nil)
-        let mix = OpKind.allCases.compactMap { k in spec.mix[k].map { "\(k.name) \($0)" } }.joined(separator: ", ")
-        print("\(file): OK — \(spec.name): \(spec.records) records, \(spec.operations.map { "\($0) ops" } ?? "")\(spec.duration.map { " ≤ \($0)s" } ?? ""), mix \(mix), \(spec.requestDistribution.label), \(spec.keyShape.label) keys, \(cells.count) cell(s): \(engines.map(\.0.name).joined(separator: ", ")) × threads \(spec.threads.map(String.init).joined(separator: ",")) × \(spec.repeats) repeat(s)")
-    }
+  func run() throws {
+    let spec = try WorkloadLoader.load(path: file, overrides: property)
+    let engines = try Planner.engines(for: spec, flags: engine)
+    let cells = try Planner.cells(spec: spec, engines: engines, threads: spec.threads, trace: nil)
+    let mix = OpKind.allCases.compactMap { k in spec.mix[k].map { "\(k.name) \($0)" } }.joined(
+      separator: ", ")
+    print(
+      "\(file): OK — \(spec.name): \(spec.records) records, \(spec.operations.map { "\($0) ops" } ?? "")\(spec.duration.map { " ≤ \($0)s" } ?? ""), mix \(mix), \(spec.requestDistribution.label), \(spec.keyShape.label) keys, \(cells.count) cell(s): \(engines.map(\.0.name).joined(separator: ", ")) × threads \(spec.threads.map(String.init).joined(separator: ",")) × \(spec.repeats) repeat(s)"
+    )
+  }
 }
 
 struct ListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Show engines and their variant knobs, key shapes, distributions and workloads.")
+  static let configuration = CommandConfiguration(
+    commandName: "list",
+    abstract: "Show engines and their variant knobs, key shapes, distributions and workloads.")
 
-    @Option(name: .long, help: "Folder of workload files.") var workloads = "workloads"
+  @Option(name: .long, help: "Folder of workload files.") var workloads = "workloads"
 
-    func run() throws {
-        print("Engines:")
-        for e in Bench.engines {
-            let d = e.descriptor
-            print("  \(d.name) — \(d.summary)\(d.supportsScan ? "" : " [no scans]")\(d.threadSafe ? " [thread-safe]" : "")")
-            for k in d.knobs + EngineDescriptor.wrapperKnobs {
-                print("      \(k.name): \(k.allowed) (default \(k.defaultValue)) — \(k.help)")
-            }
-        }
-        print("Key shapes: ycsb (prefix, zero_padding), int64")
-        print("Request distributions: uniform, sequential, zipfian(constant), scrambled_zipfian(constant), latest(constant), hotspot(data_fraction, op_fraction), exponential(percentile, fraction), selfsimilar(skew)")
-        print("Operations: read, update, insert, delete, scan, rmw")
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: workloads)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
-        print("Workloads in \(workloads)/:")
-        for f in files {
-            let path = "\(workloads)/\(f)"
-            if let spec = try? WorkloadLoader.load(path: path) {
-                print("  \(path) — \(spec.description.isEmpty ? spec.name : spec.description)")
-            } else {
-                print("  \(path) — (does not validate: run `bench validate \(path)`)")
-            }
-        }
+  func run() throws {
+    print("Engines:")
+    for e in Bench.engines {
+      let d = e.descriptor
+      print(
+        "  \(d.name) — \(d.summary)\(d.supportsScan ? "" : " [no scans]")\(d.threadSafe ? " [thread-safe]" : "")"
+      )
+      for k in d.knobs + EngineDescriptor.wrapperKnobs {
+        print("      \(k.name): \(k.allowed) (default \(k.defaultValue)) — \(k.help)")
+      }
     }
+    print("Key shapes: ycsb (prefix, zero_padding), int64")
+    print(
+      "Request distributions: uniform, sequential, zipfian(constant), scrambled_zipfian(constant), latest(constant), hotspot(data_fraction, op_fraction), exponential(percentile, fraction), selfsimilar(skew)"
+    )
+    print("Operations: read, update, insert, delete, scan, rmw")
+    let files = ((try? FileManager.default.contentsOfDirectory(atPath: workloads)) ?? []).filter {
+      $0.hasSuffix(".yaml")
+    }.sorted()
+    print("Workloads in \(workloads)/:")
+    for f in files {
+      let path = "\(workloads)/\(f)"
+      if let spec = try? WorkloadLoader.load(path: path) {
+        print("  \(path) — \(spec.description.isEmpty ? spec.name : spec.description)")
+      } else {
+        print("  \(path) — (does not validate: run `bench validate \(path)`)")
+      }
+    }
+  }
 }
 
 struct GenerateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "generate", abstract: "Write a workload's exact operation stream (load + run, per thread) as a trace.")
+  static let configuration = CommandConfiguration(
+    commandName: "generate",
+    abstract: "Write a workload's exact operation stream (load + run, per thread) as a trace.")
 
-    @Argument(help: "Workload file.") var file: String
-    @Option(name: .long, help: "Run-phase operations (default: the spec's operations).") var ops: Int?
-    @Option(name: .long, help: "Run-phase threads (default: the spec's first thread count).") var threads: Int?
-    @Option(name: .long, help: "Trace file to write.") var out: String
-    @Option(name: .long, help: "csv or binary (default: csv for *.csv, else binary).") var format: String?
-    @Option(name: .customShort("p"), help: "Override, as for run.") var property: [String] = []
+  @Argument(help: "Workload file.") var file: String
+  @Option(name: .long, help: "Run-phase operations (default: the spec's operations).") var ops: Int?
+  @Option(name: .long, help: "Run-phase threads (default: the spec's first thread count).")
+  var threads: Int?
+  @Option(name: .long, help: "Trace file to write.") var out: String
+  @Option(name: .long, help: "csv or binary (default: csv for *.csv, else binary).") var format:
+    String?
+  @Option(name: .customShort("p"), help: "Override, as for run.") var property: [String] = []
 
-    func run() throws {
-        let spec = try WorkloadLoader.load(path: file, overrides: property)
-        let f = format ?? (out.hasSuffix(".csv") ? "csv" : "binary")
-        guard let fmt = TraceWriter.Format(rawValue: f) else { throw ValidationError("--format must be csv or binary") }
-        let n = ops ?? spec.operations ?? 0
-        guard n >= 0 else { throw ValidationError("--ops must be ≥ 0") }
-        let t = threads ?? spec.threads[0]
-        let start = Date()
-        let written = try TraceWriter.write(spec: spec, runThreads: t, runOperations: n, format: fmt, to: out)
-        let secs = Date().timeIntervalSince(start)
-        print("wrote \(written) operations (\(spec.records) load + \(n) run on \(t) thread(s)) to \(out) in \(String(format: "%.2f", secs))s")
+  func run() throws {
+    let spec = try WorkloadLoader.load(path: file, overrides: property)
+    let f = format ?? (out.hasSuffix(".csv") ? "csv" : "binary")
+    guard let fmt = TraceWriter.Format(rawValue: f) else {
+      throw ValidationError("--format must be csv or binary")
     }
+    let n = ops ?? spec.operations ?? 0
+    guard n >= 0 else { throw ValidationError("--ops must be ≥ 0") }
+    let t = threads ?? spec.threads[0]
+    let start = Date()
+    let written = try TraceWriter.write(
+      spec: spec, runThreads: t, runOperations: n, format: fmt, to: out)
+    let secs = Date().timeIntervalSince(start)
+    print(
+      "wrote \(written) operations (\(spec.records) load + \(n) run on \(t) thread(s)) to \(out) in \(String(format: "%.2f", secs))s"
+    )
+  }
 }
 
 struct EnvCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "env", abstract: "Print the environment recorded with every run.")
+  static let configuration = CommandConfiguration(
+    commandName: "env", abstract: "Print the environment recorded with every run.")
 
-    func run() throws {
-        let timer = CycleTimer.calibrated()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        struct Env: Encodable {
-            var environment: EnvironmentInfo
-            var timer: TimerRecord
-        }
-        let data = try encoder.encode(Env(environment: .capture(), timer: TimerRecord(timer, overhead: timer.measureOverhead())))
-        print(String(decoding: data, as: UTF8.self))
+  func run() throws {
+    let timer = CycleTimer.calibrated()
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    struct Env: Encodable {
+      var environment: EnvironmentInfo
+      var timer: TimerRecord
     }
+    let data = try encoder.encode(
+      Env(environment: .capture(), timer: TimerRecord(timer, overhead: timer.measureOverhead())))
+    print(String(decoding: data, as: UTF8.self))
+  }
 }

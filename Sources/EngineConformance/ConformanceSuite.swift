@@ -4,86 +4,97 @@ import EngineKit
 /// awkward keys (empty, 0x00 bytes, prefixes of each other, long), checked op by op against the
 /// reference model, with the engine's invariant checker run along the way.
 public enum ConformanceSuite {
-    public struct Configuration: Sendable {
-        /// Operations per round.
-        public var operations = 4_000
-        /// Distinct keys drawn from (small, so keys collide and get deleted and reinserted).
-        public var keySpace = 600
-        /// Longest generated key and value, in bytes.
-        public var maxKeyLength = 40
-        public var maxValueLength = 32
-        /// Run `checkInvariants` every this many operations.
-        public var invariantEvery = 500
-        public var seed: UInt64 = 1
-        public init() {}
-    }
+  public struct Configuration: Sendable {
+    /// Operations per round.
+    public var operations = 4_000
+    /// Distinct keys drawn from (small, so keys collide and get deleted and reinserted).
+    public var keySpace = 600
+    /// Longest generated key and value, in bytes.
+    public var maxKeyLength = 40
+    public var maxValueLength = 32
+    /// Run `checkInvariants` every this many operations.
+    public var invariantEvery = 500
+    public var seed: UInt64 = 1
+    public init() {}
+  }
 
-    /// A mismatch, with the reproducing seed and op index.
-    public struct Failure: Error, CustomStringConvertible {
-        public var description: String
-    }
+  /// A mismatch, with the reproducing seed and op index.
+  public struct Failure: Error, CustomStringConvertible {
+    public var description: String
+  }
 
-    /// Runs `rounds` rounds of random operations on fresh engines from `make`.
-    public static func check<E: IndexEngine>(_ make: () throws -> E, rounds: Int = 3, configuration c: Configuration = Configuration()) throws {
-        for round in 0..<rounds {
-            var rng = SplitMix(c.seed &+ UInt64(round) &* 0x9E37_79B9)
-            let keys = keyPool(c, &rng)
-            var checker = ModelChecker(try make())
-            // Phases: insert-heavy growth, mixed churn, delete-heavy shrink.
-            let phases: [[Int]] = [[50, 10, 5, 25, 10], [20, 20, 20, 25, 15], [5, 10, 60, 15, 10]]
-            for (p, weights) in phases.enumerated() {
-                for i in 0..<c.operations {
-                    let key = keys[Int(rng.next() % UInt64(keys.count))]
-                    let value = (0..<Int(rng.next() % UInt64(c.maxValueLength + 1))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-                    var r = Int(rng.next() % 100)
-                    var op = 0
-                    while r >= weights[op] { r -= weights[op]; op += 1 }
-                    do {
-                        try key.withUnsafeBytes { k in
-                            try value.withUnsafeBytes { v in
-                                switch op {
-                                case 0: try checker.insert(k, v)
-                                case 1: try checker.update(k, v)
-                                case 2: try checker.remove(k)
-                                case 3: try checker.get(k)
-                                default: try checker.scan(from: k, limit: 1 + Int(rng.next() % 20))
-                                }
-                            }
-                        }
-                        if (i + 1) % c.invariantEvery == 0 { try checker.engine.checkInvariants() }
-                    } catch {
-                        throw Failure(description: "\(E.descriptor.name): round \(round) (seed \(c.seed)) phase \(p) op \(i) [\(["insert", "update", "remove", "get", "scan"][op])] key 0x\(key.withUnsafeBytes(hexString)): \(error)")
-                    }
+  /// Runs `rounds` rounds of random operations on fresh engines from `make`.
+  public static func check<E: IndexEngine>(
+    _ make: () throws -> E, rounds: Int = 3, configuration c: Configuration = Configuration()
+  ) throws {
+    for round in 0..<rounds {
+      var rng = SplitMix(c.seed &+ UInt64(round) &* 0x9E37_79B9)
+      let keys = keyPool(c, &rng)
+      var checker = ModelChecker(try make())
+      // Phases: insert-heavy growth, mixed churn, delete-heavy shrink.
+      let phases: [[Int]] = [[50, 10, 5, 25, 10], [20, 20, 20, 25, 15], [5, 10, 60, 15, 10]]
+      for (p, weights) in phases.enumerated() {
+        for i in 0..<c.operations {
+          let key = keys[Int(rng.next() % UInt64(keys.count))]
+          let value = (0..<Int(rng.next() % UInt64(c.maxValueLength + 1))).map { _ in
+            UInt8(truncatingIfNeeded: rng.next())
+          }
+          var r = Int(rng.next() % 100)
+          var op = 0
+          while r >= weights[op] {
+            r -= weights[op]
+            op += 1
+          }
+          do {
+            try key.withUnsafeBytes { k in
+              try value.withUnsafeBytes { v in
+                switch op {
+                case 0: try checker.insert(k, v)
+                case 1: try checker.update(k, v)
+                case 2: try checker.remove(k)
+                case 3: try checker.get(k)
+                default: try checker.scan(from: k, limit: 1 + Int(rng.next() % 20))
                 }
-                try checker.checkAll()
+              }
             }
+            if (i + 1) % c.invariantEvery == 0 { try checker.engine.checkInvariants() }
+          } catch {
+            throw Failure(
+              description:
+                "\(E.descriptor.name): round \(round) (seed \(c.seed)) phase \(p) op \(i) [\(["insert", "update", "remove", "get", "scan"][op])] key 0x\(key.withUnsafeBytes(hexString)): \(error)"
+            )
+          }
         }
+        try checker.checkAll()
+      }
     }
+  }
 
-    /// Keys that stress byte-string handling: the empty key, keys with 0x00, chains of prefixes,
-    /// shared long prefixes, and random lengths up to `maxKeyLength`.
-    static func keyPool(_ c: Configuration, _ rng: inout SplitMix) -> [[UInt8]] {
-        var keys: Set<[UInt8]> = [[], [0], [0, 0], [0, 1], [0xff], [0xff, 0xff], [1, 0, 1]]
-        let base = (0..<c.maxKeyLength).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-        for n in stride(from: 1, through: c.maxKeyLength, by: 3) { keys.insert(Array(base.prefix(n))) }
-        while keys.count < c.keySpace {
-            let n = Int(rng.next() % UInt64(c.maxKeyLength + 1))
-            var k = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next() % 4 == 0 ? 0 : rng.next() % 8) }
-            if rng.next() % 3 == 0 { k = Array(base.prefix(8)) + k }
-            keys.insert(k)
-        }
-        return keys.sorted { $0.lexicographicallyPrecedes($1) }
+  /// Keys that stress byte-string handling: the empty key, keys with 0x00, chains of prefixes,
+  /// shared long prefixes, and random lengths up to `maxKeyLength`.
+  static func keyPool(_ c: Configuration, _ rng: inout SplitMix) -> [[UInt8]] {
+    var keys: Set<[UInt8]> = [[], [0], [0, 0], [0, 1], [0xff], [0xff, 0xff], [1, 0, 1]]
+    let base = (0..<c.maxKeyLength).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+    for n in stride(from: 1, through: c.maxKeyLength, by: 3) { keys.insert(Array(base.prefix(n))) }
+    while keys.count < c.keySpace {
+      let n = Int(rng.next() % UInt64(c.maxKeyLength + 1))
+      var k = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next() % 4 == 0 ? 0 : rng.next() % 8)
+      }
+      if rng.next() % 3 == 0 { k = Array(base.prefix(8)) + k }
+      keys.insert(k)
     }
+    return keys.sorted { $0.lexicographicallyPrecedes($1) }
+  }
 
-    struct SplitMix {
-        var state: UInt64
-        init(_ seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+  struct SplitMix {
+    var state: UInt64
+    init(_ seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
     }
+  }
 }

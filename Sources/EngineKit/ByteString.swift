@@ -1,85 +1,89 @@
 /// An owned byte string for the baseline engines and the reference model. Strings up to 24 bytes
 /// are stored inline as three big-endian words (no allocation), so comparing words compares bytes.
 public enum ByteString: Hashable, Comparable, Sendable {
-    case small(UInt64, UInt64, UInt64, UInt8)
-    case large([UInt8])
+  case small(UInt64, UInt64, UInt64, UInt8)
+  case large([UInt8])
 
-    @inlinable
-    public init(_ bytes: UnsafeRawBufferPointer) {
-        let n = bytes.count
-        guard n <= 24 else {
-            self = .large(Array(bytes))
-            return
-        }
-        var w: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &w) { dst in
-            if n > 0 { dst.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: n) }
-        }
-        self = .small(UInt64(bigEndian: w.0), UInt64(bigEndian: w.1), UInt64(bigEndian: w.2), UInt8(n))
+  @inlinable
+  public init(_ bytes: UnsafeRawBufferPointer) {
+    let n = bytes.count
+    guard n <= 24 else {
+      self = .large(Array(bytes))
+      return
     }
-
-    public init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        self = Array(bytes).withUnsafeBytes { ByteString($0) }
+    var w: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    withUnsafeMutableBytes(of: &w) { dst in
+      if n > 0 { dst.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: n) }
     }
+    self = .small(UInt64(bigEndian: w.0), UInt64(bigEndian: w.1), UInt64(bigEndian: w.2), UInt8(n))
+  }
 
-    public var count: Int {
-        switch self {
-        case .small(_, _, _, let n): return Int(n)
-        case .large(let a): return a.count
-        }
+  public init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+    self = Array(bytes).withUnsafeBytes { ByteString($0) }
+  }
+
+  public var count: Int {
+    switch self {
+    case .small(_, _, _, let n): return Int(n)
+    case .large(let a): return a.count
     }
+  }
 
-    /// Calls `body` with the bytes.
-    @inlinable
-    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        switch self {
-        case .small(let a, let b, let c, let n):
-            var w = (a.bigEndian, b.bigEndian, c.bigEndian)
-            return try withUnsafeBytes(of: &w) { try body(UnsafeRawBufferPointer(rebasing: $0.prefix(Int(n)))) }
-        case .large(let a):
-            return try a.withUnsafeBytes(body)
-        }
+  /// Calls `body` with the bytes.
+  @inlinable
+  public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    switch self {
+    case .small(let a, let b, let c, let n):
+      var w = (a.bigEndian, b.bigEndian, c.bigEndian)
+      return try withUnsafeBytes(of: &w) {
+        try body(UnsafeRawBufferPointer(rebasing: $0.prefix(Int(n))))
+      }
+    case .large(let a):
+      return try a.withUnsafeBytes(body)
     }
+  }
 
-    public var bytes: [UInt8] { withBytes { Array($0) } }
+  public var bytes: [UInt8] { withBytes { Array($0) } }
 
-    @inlinable
-    public static func < (l: ByteString, r: ByteString) -> Bool {
-        if case .small(let a0, let a1, let a2, let an) = l, case .small(let b0, let b1, let b2, let bn) = r {
-            if a0 != b0 { return a0 < b0 }
-            if a1 != b1 { return a1 < b1 }
-            if a2 != b2 { return a2 < b2 }
-            return an < bn
-        }
-        return l.withBytes { a in r.withBytes { b in compareBytes(a, b) < 0 } }
+  @inlinable
+  public static func < (l: ByteString, r: ByteString) -> Bool {
+    if case .small(let a0, let a1, let a2, let an) = l,
+      case .small(let b0, let b1, let b2, let bn) = r
+    {
+      if a0 != b0 { return a0 < b0 }
+      if a1 != b1 { return a1 < b1 }
+      if a2 != b2 { return a2 < b2 }
+      return an < bn
     }
+    return l.withBytes { a in r.withBytes { b in compareBytes(a, b) < 0 } }
+  }
 }
 
 /// Lexicographic byte comparison (memcmp, then length): negative, zero or positive.
 @inlinable
 public func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
-    let n = min(a.count, b.count)
-    if n > 0 {
-        let c = memcmp(a.baseAddress!, b.baseAddress!, n)
-        if c != 0 { return Int(c) }
-    }
-    return a.count - b.count
+  let n = min(a.count, b.count)
+  if n > 0 {
+    let c = memcmp(a.baseAddress!, b.baseAddress!, n)
+    if c != 0 { return Int(c) }
+  }
+  return a.count - b.count
 }
 
 #if canImport(Glibc)
-    import Glibc
+  import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+  import Darwin
 #endif
 
 /// Hex rendering of bytes, for messages and traces.
 public func hexString(_ bytes: UnsafeRawBufferPointer) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out = [UInt8]()
-    out.reserveCapacity(bytes.count * 2)
-    for b in bytes {
-        out.append(digits[Int(b >> 4)])
-        out.append(digits[Int(b & 15)])
-    }
-    return String(decoding: out, as: UTF8.self)
+  let digits = Array("0123456789abcdef".utf8)
+  var out = [UInt8]()
+  out.reserveCapacity(bytes.count * 2)
+  for b in bytes {
+    out.append(digits[Int(b >> 4)])
+    out.append(digits[Int(b & 15)])
+  }
+  return String(decoding: out, as: UTF8.self)
 }

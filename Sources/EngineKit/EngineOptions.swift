@@ -1,84 +1,94 @@
 /// Variant knobs for one engine instance, as written in the workload file (all values as text).
 public struct EngineOptions: Sendable, Equatable, Hashable {
-    public var values: [String: String]
+  public var values: [String: String]
 
-    public init(_ values: [String: String] = [:]) { self.values = values }
+  public init(_ values: [String: String] = [:]) { self.values = values }
 
-    /// The value of an integer knob (validated against the descriptor before construction).
-    public func integer(_ name: String, default d: Int) throws -> Int {
-        guard let s = values[name] else { return d }
-        guard let v = Int(s) else { throw EngineOptionError(knob: name, message: "'\(s)' is not an integer") }
-        return v
+  /// The value of an integer knob (validated against the descriptor before construction).
+  public func integer(_ name: String, default d: Int) throws -> Int {
+    guard let s = values[name] else { return d }
+    guard let v = Int(s) else {
+      throw EngineOptionError(knob: name, message: "'\(s)' is not an integer")
     }
+    return v
+  }
 
-    /// The value of a choice knob.
-    public func choice(_ name: String, default d: String) -> String { values[name] ?? d }
+  /// The value of a choice knob.
+  public func choice(_ name: String, default d: String) -> String { values[name] ?? d }
 
-    /// A stable, human-readable variant label such as `node_size=8,split=count` ("default" if none).
-    public var label: String {
-        values.isEmpty ? "default" : values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-    }
+  /// A stable, human-readable variant label such as `node_size=8,split=count` ("default" if none).
+  public var label: String {
+    values.isEmpty
+      ? "default"
+      : values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+  }
 }
 
 /// A bad engine knob: unknown name or disallowed value.
 public struct EngineOptionError: Error, CustomStringConvertible {
-    public var knob: String
-    public var message: String
-    public init(knob: String, message: String) {
-        self.knob = knob
-        self.message = message
-    }
-    public var description: String { "\(knob): \(message)" }
+  public var knob: String
+  public var message: String
+  public init(knob: String, message: String) {
+    self.knob = knob
+    self.message = message
+  }
+  public var description: String { "\(knob): \(message)" }
 }
 
 /// How an engine that is not natively thread-safe is shared between client threads.
 public enum ConcurrencyWrapper: String, Sendable, CaseIterable, Codable {
-    /// No wrapper: the engine itself is thread-safe, or one client thread runs.
-    case none
-    /// One global reader-writer lock.
-    case rwlock
-    /// N independent instances routed by key hash, each behind its own lock; scans merge.
-    case partitioned
+  /// No wrapper: the engine itself is thread-safe, or one client thread runs.
+  case none
+  /// One global reader-writer lock.
+  case rwlock
+  /// N independent instances routed by key hash, each behind its own lock; scans merge.
+  case partitioned
 }
 
 extension EngineDescriptor {
-    /// Knobs every engine accepts; the registry, not the engine, interprets them.
-    public static let wrapperKnobs: [Knob] = [
-        Knob(
-            "concurrency", .choice(["auto"] + ConcurrencyWrapper.allCases.map(\.rawValue)), default: "auto",
-            help: "auto: none for 1 thread or a thread-safe engine, rwlock otherwise"),
-        Knob("partitions", .integer(1...1024), default: "8", help: "instances for concurrency=partitioned"),
-    ]
+  /// Knobs every engine accepts; the registry, not the engine, interprets them.
+  public static let wrapperKnobs: [Knob] = [
+    Knob(
+      "concurrency", .choice(["auto"] + ConcurrencyWrapper.allCases.map(\.rawValue)),
+      default: "auto",
+      help: "auto: none for 1 thread or a thread-safe engine, rwlock otherwise"),
+    Knob(
+      "partitions", .integer(1...1024), default: "8", help: "instances for concurrency=partitioned"),
+  ]
 
-    /// Checks `options` against this engine's knobs and the wrapper knobs.
-    public func validate(_ options: EngineOptions) throws {
-        let all = knobs + Self.wrapperKnobs
-        for (name, value) in options.values {
-            guard let knob = all.first(where: { $0.name == name }) else {
-                let known = all.map(\.name).joined(separator: ", ")
-                throw EngineOptionError(
-                    knob: name, message: "unknown option for engine '\(self.name)' (known: \(known.isEmpty ? "none" : known))")
-            }
-            switch knob.kind {
-            case .choice(let allowed) where !allowed.contains(value):
-                throw EngineOptionError(knob: name, message: "'\(value)' is not allowed (use \(knob.allowed))")
-            case .integer(let range) where Int(value).map({ !range.contains($0) }) ?? true:
-                throw EngineOptionError(knob: name, message: "'\(value)' must be an integer in \(knob.allowed)")
-            default: break
-            }
-        }
+  /// Checks `options` against this engine's knobs and the wrapper knobs.
+  public func validate(_ options: EngineOptions) throws {
+    let all = knobs + Self.wrapperKnobs
+    for (name, value) in options.values {
+      guard let knob = all.first(where: { $0.name == name }) else {
+        let known = all.map(\.name).joined(separator: ", ")
+        throw EngineOptionError(
+          knob: name,
+          message:
+            "unknown option for engine '\(self.name)' (known: \(known.isEmpty ? "none" : known))")
+      }
+      switch knob.kind {
+      case .choice(let allowed) where !allowed.contains(value):
+        throw EngineOptionError(
+          knob: name, message: "'\(value)' is not allowed (use \(knob.allowed))")
+      case .integer(let range) where Int(value).map({ !range.contains($0) }) ?? true:
+        throw EngineOptionError(
+          knob: name, message: "'\(value)' must be an integer in \(knob.allowed)")
+      default: break
+      }
     }
+  }
 
-    /// The wrapper to use with `threads` client threads.
-    public func wrapper(for options: EngineOptions, threads: Int) -> ConcurrencyWrapper {
-        switch options.values["concurrency"] ?? "auto" {
-        case "auto": return threads > 1 && !threadSafe ? .rwlock : .none
-        case let s: return ConcurrencyWrapper(rawValue: s) ?? .none
-        }
+  /// The wrapper to use with `threads` client threads.
+  public func wrapper(for options: EngineOptions, threads: Int) -> ConcurrencyWrapper {
+    switch options.values["concurrency"] ?? "auto" {
+    case "auto": return threads > 1 && !threadSafe ? .rwlock : .none
+    case let s: return ConcurrencyWrapper(rawValue: s) ?? .none
     }
+  }
 
-    /// `options` without the wrapper knobs, as the engine itself should see them.
-    public static func engineOnly(_ options: EngineOptions) -> EngineOptions {
-        EngineOptions(options.values.filter { k, _ in !wrapperKnobs.contains { $0.name == k } })
-    }
+  /// `options` without the wrapper knobs, as the engine itself should see them.
+  public static func engineOnly(_ options: EngineOptions) -> EngineOptions {
+    EngineOptions(options.values.filter { k, _ in !wrapperKnobs.contains { $0.name == k } })
+  }
 }

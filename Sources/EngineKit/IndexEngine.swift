@@ -2,104 +2,109 @@
 /// borrowed bytes and copies what it keeps. Methods are called from one thread at a time unless
 /// the descriptor says the engine is natively thread-safe (otherwise the runner wraps it).
 public protocol IndexEngine: AnyObject, SendableMetatype {
-    /// Builds an empty engine; a bad variant knob throws `EngineOptionError`.
-    init(options: EngineOptions) throws
-    /// Copies the value of `key` into `value`; false when absent.
-    func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool
-    /// Adds `key`; false (and no change) when it already exists.
-    func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool
-    /// Replaces the value of an existing `key`; false when absent.
-    func update(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool
-    /// Removes `key`; false when absent.
-    func remove(_ key: UnsafeRawBufferPointer) -> Bool
-    /// Visits up to `limit` entries with key ≥ `key` in ascending order until `visit` returns
-    /// false; returns the number visited.
-    func scan(
-        from key: UnsafeRawBufferPointer, limit: Int,
-        _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
-    ) -> Int
-    /// Structure figures: live keys, logical bytes, height, node counts, counters.
-    var stats: EngineStats { get }
-    /// Full structural check (tests and `--verify`); throws `InvariantViolation`.
-    func checkInvariants() throws
-    /// Name, knobs and capabilities.
-    static var descriptor: EngineDescriptor { get }
+  /// Builds an empty engine; a bad variant knob throws `EngineOptionError`.
+  init(options: EngineOptions) throws
+  /// Copies the value of `key` into `value`; false when absent.
+  func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool
+  /// Adds `key`; false (and no change) when it already exists.
+  func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool
+  /// Replaces the value of an existing `key`; false when absent.
+  func update(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool
+  /// Removes `key`; false when absent.
+  func remove(_ key: UnsafeRawBufferPointer) -> Bool
+  /// Visits up to `limit` entries with key ≥ `key` in ascending order until `visit` returns
+  /// false; returns the number visited.
+  func scan(
+    from key: UnsafeRawBufferPointer, limit: Int,
+    _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
+  ) -> Int
+  /// Structure figures: live keys, logical bytes, height, node counts, counters.
+  var stats: EngineStats { get }
+  /// Full structural check (tests and `--verify`); throws `InvariantViolation`.
+  func checkInvariants() throws
+  /// Name, knobs and capabilities.
+  static var descriptor: EngineDescriptor { get }
 }
 
 /// What an engine is and what it can do.
 public struct EngineDescriptor: Sendable {
-    public var name: String
-    public var summary: String
-    public var knobs: [Knob]
-    /// False for engines without ordered scans (a spec with scans on them is rejected).
-    public var supportsScan: Bool
-    /// True when the engine synchronises itself; otherwise the runner wraps it for > 1 thread.
-    public var threadSafe: Bool
-    /// False only for engines that keep nothing (the `null` harness probe): nothing to verify.
-    public var storesData: Bool
+  public var name: String
+  public var summary: String
+  public var knobs: [Knob]
+  /// False for engines without ordered scans (a spec with scans on them is rejected).
+  public var supportsScan: Bool
+  /// True when the engine synchronises itself; otherwise the runner wraps it for > 1 thread.
+  public var threadSafe: Bool
+  /// False only for engines that keep nothing (the `null` harness probe): nothing to verify.
+  public var storesData: Bool
 
-    public init(name: String, summary: String, knobs: [Knob] = [], supportsScan: Bool, threadSafe: Bool = false, storesData: Bool = true) {
-        self.storesData = storesData
-        self.name = name
-        self.summary = summary
-        self.knobs = knobs
-        self.supportsScan = supportsScan
-        self.threadSafe = threadSafe
-    }
+  public init(
+    name: String, summary: String, knobs: [Knob] = [], supportsScan: Bool, threadSafe: Bool = false,
+    storesData: Bool = true
+  ) {
+    self.storesData = storesData
+    self.name = name
+    self.summary = summary
+    self.knobs = knobs
+    self.supportsScan = supportsScan
+    self.threadSafe = threadSafe
+  }
 }
 
 /// One variant knob of an engine, as written in a workload file.
 public struct Knob: Sendable {
-    public enum Kind: Sendable {
-        case choice([String])
-        case integer(ClosedRange<Int>)
-    }
-    public var name: String
-    public var kind: Kind
-    public var defaultValue: String
-    public var help: String
+  public enum Kind: Sendable {
+    case choice([String])
+    case integer(ClosedRange<Int>)
+  }
+  public var name: String
+  public var kind: Kind
+  public var defaultValue: String
+  public var help: String
 
-    public init(_ name: String, _ kind: Kind, default defaultValue: String, help: String) {
-        self.name = name
-        self.kind = kind
-        self.defaultValue = defaultValue
-        self.help = help
-    }
+  public init(_ name: String, _ kind: Kind, default defaultValue: String, help: String) {
+    self.name = name
+    self.kind = kind
+    self.defaultValue = defaultValue
+    self.help = help
+  }
 
-    /// "a | b | c" or "1...64", for messages and `bench list`.
-    public var allowed: String {
-        switch kind {
-        case .choice(let c): return c.joined(separator: " | ")
-        case .integer(let r): return "\(r.lowerBound)...\(r.upperBound)"
-        }
+  /// "a | b | c" or "1...64", for messages and `bench list`.
+  public var allowed: String {
+    switch kind {
+    case .choice(let c): return c.joined(separator: " | ")
+    case .integer(let r): return "\(r.lowerBound)...\(r.upperBound)"
     }
+  }
 }
 
 /// Structure figures an engine reports about itself.
 public struct EngineStats: Sendable, Equatable {
-    /// Live keys.
-    public var keys: Int
-    /// Bytes the engine itself accounts for (nodes, keys, values), or nil when unknown.
-    public var logicalBytes: Int?
-    public var height: Int?
-    /// Engine-specific figures (node counts by kind, splits, fill %, …), in a stable order.
-    public var details: [(String, Double)]
+  /// Live keys.
+  public var keys: Int
+  /// Bytes the engine itself accounts for (nodes, keys, values), or nil when unknown.
+  public var logicalBytes: Int?
+  public var height: Int?
+  /// Engine-specific figures (node counts by kind, splits, fill %, …), in a stable order.
+  public var details: [(String, Double)]
 
-    public init(keys: Int, logicalBytes: Int? = nil, height: Int? = nil, details: [(String, Double)] = []) {
-        self.keys = keys
-        self.logicalBytes = logicalBytes
-        self.height = height
-        self.details = details
-    }
+  public init(
+    keys: Int, logicalBytes: Int? = nil, height: Int? = nil, details: [(String, Double)] = []
+  ) {
+    self.keys = keys
+    self.logicalBytes = logicalBytes
+    self.height = height
+    self.details = details
+  }
 
-    public static func == (a: EngineStats, b: EngineStats) -> Bool {
-        a.keys == b.keys && a.logicalBytes == b.logicalBytes && a.height == b.height
-            && a.details.map(\.0) == b.details.map(\.0) && a.details.map(\.1) == b.details.map(\.1)
-    }
+  public static func == (a: EngineStats, b: EngineStats) -> Bool {
+    a.keys == b.keys && a.logicalBytes == b.logicalBytes && a.height == b.height
+      && a.details.map(\.0) == b.details.map(\.0) && a.details.map(\.1) == b.details.map(\.1)
+  }
 }
 
 /// A structural rule an engine found broken.
 public struct InvariantViolation: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+  public var description: String
+  public init(_ description: String) { self.description = description }
 }

@@ -1,89 +1,105 @@
 /// A result that differs from the reference model.
 public struct ModelMismatch: Error, CustomStringConvertible {
-    public var expected: String
-    public var actual: String
-    public var description: String { "expected \(expected), got \(actual)" }
+  public var expected: String
+  public var actual: String
+  public var description: String { "expected \(expected), got \(actual)" }
 }
 
 /// Drives an engine and the `ReferenceModel` with the same operations and compares every result.
 /// Used by the conformance suite and by `bench run --verify`.
 public struct ModelChecker<E: IndexEngine> {
-    public let engine: E
-    public private(set) var model = ReferenceModel()
-    var value = ValueBuffer()
+  public let engine: E
+  public private(set) var model = ReferenceModel()
+  var value = ValueBuffer()
 
-    public init(_ engine: E) { self.engine = engine }
+  public init(_ engine: E) { self.engine = engine }
 
-    static func describe(_ v: ByteString?) -> String { v.map { "value 0x\($0.withBytes(hexString))" } ?? "absent" }
+  static func describe(_ v: ByteString?) -> String {
+    v.map { "value 0x\($0.withBytes(hexString))" } ?? "absent"
+  }
 
-    public mutating func get(_ key: UnsafeRawBufferPointer) throws {
-        let expected = model.get(ByteString(key))
-        let actual = engine.get(key, into: &value) ? ByteString(value.bytes) : nil
-        if expected != actual { throw ModelMismatch(expected: Self.describe(expected), actual: Self.describe(actual)) }
+  public mutating func get(_ key: UnsafeRawBufferPointer) throws {
+    let expected = model.get(ByteString(key))
+    let actual = engine.get(key, into: &value) ? ByteString(value.bytes) : nil
+    if expected != actual {
+      throw ModelMismatch(expected: Self.describe(expected), actual: Self.describe(actual))
     }
+  }
 
-    public mutating func insert(_ key: UnsafeRawBufferPointer, _ v: UnsafeRawBufferPointer) throws {
-        let e = model.insert(ByteString(key), ByteString(v))
-        let a = engine.insert(key, v)
-        if e != a { throw ModelMismatch(expected: "insert \(e)", actual: "insert \(a)") }
-    }
+  public mutating func insert(_ key: UnsafeRawBufferPointer, _ v: UnsafeRawBufferPointer) throws {
+    let e = model.insert(ByteString(key), ByteString(v))
+    let a = engine.insert(key, v)
+    if e != a { throw ModelMismatch(expected: "insert \(e)", actual: "insert \(a)") }
+  }
 
-    public mutating func update(_ key: UnsafeRawBufferPointer, _ v: UnsafeRawBufferPointer) throws {
-        let e = model.update(ByteString(key), ByteString(v))
-        let a = engine.update(key, v)
-        if e != a { throw ModelMismatch(expected: "update \(e)", actual: "update \(a)") }
-    }
+  public mutating func update(_ key: UnsafeRawBufferPointer, _ v: UnsafeRawBufferPointer) throws {
+    let e = model.update(ByteString(key), ByteString(v))
+    let a = engine.update(key, v)
+    if e != a { throw ModelMismatch(expected: "update \(e)", actual: "update \(a)") }
+  }
 
-    public mutating func remove(_ key: UnsafeRawBufferPointer) throws {
-        let e = model.remove(ByteString(key))
-        let a = engine.remove(key)
-        if e != a { throw ModelMismatch(expected: "remove \(e)", actual: "remove \(a)") }
-    }
+  public mutating func remove(_ key: UnsafeRawBufferPointer) throws {
+    let e = model.remove(ByteString(key))
+    let a = engine.remove(key)
+    if e != a { throw ModelMismatch(expected: "remove \(e)", actual: "remove \(a)") }
+  }
 
-    /// Read-modify-write: a get, then an update when the key exists.
-    public mutating func readModifyWrite(_ key: UnsafeRawBufferPointer, _ v: UnsafeRawBufferPointer) throws {
-        try get(key)
-        if model.get(ByteString(key)) != nil { try update(key, v) }
-    }
+  /// Read-modify-write: a get, then an update when the key exists.
+  public mutating func readModifyWrite(_ key: UnsafeRawBufferPointer, _ v: UnsafeRawBufferPointer)
+    throws
+  {
+    try get(key)
+    if model.get(ByteString(key)) != nil { try update(key, v) }
+  }
 
-    public mutating func scan(from key: UnsafeRawBufferPointer, limit: Int) throws {
-        guard E.descriptor.supportsScan else { return }
-        let expected = model.scan(from: ByteString(key), limit: limit)
-        var actual: [(ByteString, ByteString)] = []
-        let n = engine.scan(from: key, limit: limit) { k, v in
-            actual.append((ByteString(k), ByteString(v)))
-            return true
-        }
-        if n != actual.count { throw ModelMismatch(expected: "count \(actual.count) (entries visited)", actual: "returned \(n)") }
-        if let i = (0..<max(expected.count, actual.count)).first(where: { i in
-            i >= expected.count || i >= actual.count || expected[i].0 != actual[i].0 || expected[i].1 != actual[i].1
-        }) {
-            func at(_ list: [(ByteString, ByteString)]) -> String {
-                i < list.count ? "key 0x\(list[i].0.withBytes(hexString)) value 0x\(list[i].1.withBytes(hexString))" : "end"
-            }
-            throw ModelMismatch(expected: "\(expected.count) entries, entry \(i) \(at(expected))", actual: "\(actual.count) entries, entry \(i) \(at(actual))")
-        }
+  public mutating func scan(from key: UnsafeRawBufferPointer, limit: Int) throws {
+    guard E.descriptor.supportsScan else { return }
+    let expected = model.scan(from: ByteString(key), limit: limit)
+    var actual: [(ByteString, ByteString)] = []
+    let n = engine.scan(from: key, limit: limit) { k, v in
+      actual.append((ByteString(k), ByteString(v)))
+      return true
     }
+    if n != actual.count {
+      throw ModelMismatch(
+        expected: "count \(actual.count) (entries visited)", actual: "returned \(n)")
+    }
+    if let i = (0..<max(expected.count, actual.count)).first(where: { i in
+      i >= expected.count || i >= actual.count || expected[i].0 != actual[i].0
+        || expected[i].1 != actual[i].1
+    }) {
+      func at(_ list: [(ByteString, ByteString)]) -> String {
+        i < list.count
+          ? "key 0x\(list[i].0.withBytes(hexString)) value 0x\(list[i].1.withBytes(hexString))"
+          : "end"
+      }
+      throw ModelMismatch(
+        expected: "\(expected.count) entries, entry \(i) \(at(expected))",
+        actual: "\(actual.count) entries, entry \(i) \(at(actual))")
+    }
+  }
 
-    /// Structural invariants, the key count and (with scans) the full contents against the model.
-    public func checkAll() throws {
-        try engine.checkInvariants()
-        if engine.stats.keys != model.count {
-            throw InvariantViolation("engine reports \(engine.stats.keys) keys, model has \(model.count)")
-        }
-        guard E.descriptor.supportsScan else { return }
-        let expected = model.entries
-        var i = 0
-        var bad: String?
-        _ = engine.scan(from: UnsafeRawBufferPointer(start: nil, count: 0), limit: .max) { k, v in
-            if i >= expected.count || expected[i].0 != ByteString(k) || expected[i].1 != ByteString(v) {
-                bad = "full scan differs from the model at entry \(i) (key 0x\(hexString(k)))"
-                return false
-            }
-            i += 1
-            return true
-        }
-        if let bad { throw InvariantViolation(bad) }
-        if i != expected.count { throw InvariantViolation("full scan returned \(i) entries, model has \(expected.count)") }
+  /// Structural invariants, the key count and (with scans) the full contents against the model.
+  public func checkAll() throws {
+    try engine.checkInvariants()
+    if engine.stats.keys != model.count {
+      throw InvariantViolation("engine reports \(engine.stats.keys) keys, model has \(model.count)")
     }
+    guard E.descriptor.supportsScan else { return }
+    let expected = model.entries
+    var i = 0
+    var bad: String?
+    _ = engine.scan(from: UnsafeRawBufferPointer(start: nil, count: 0), limit: .max) { k, v in
+      if i >= expected.count || expected[i].0 != ByteString(k) || expected[i].1 != ByteString(v) {
+        bad = "full scan differs from the model at entry \(i) (key 0x\(hexString(k)))"
+        return false
+      }
+      i += 1
+      return true
+    }
+    if let bad { throw InvariantViolation(bad) }
+    if i != expected.count {
+      throw InvariantViolation("full scan returned \(i) entries, model has \(expected.count)")
+    }
+  }
 }

@@ -1,130 +1,134 @@
 #if canImport(Glibc)
-    import Glibc
+  import Glibc
 #endif
 
 /// Shares an engine between threads behind one reader-writer lock (`concurrency: rwlock`).
 public final class RWLocked<Inner: IndexEngine>: IndexEngine {
-    public let inner: Inner
-    private let lock: UnsafeMutablePointer<pthread_rwlock_t>
+  public let inner: Inner
+  private let lock: UnsafeMutablePointer<pthread_rwlock_t>
 
-    public static var descriptor: EngineDescriptor {
-        var d = Inner.descriptor
-        d.threadSafe = true
-        return d
-    }
+  public static var descriptor: EngineDescriptor {
+    var d = Inner.descriptor
+    d.threadSafe = true
+    return d
+  }
 
-    public init(options: EngineOptions) throws {
-        inner = try Inner(options: EngineDescriptor.engineOnly(options))
-        lock = .allocate(capacity: 1)
-        pthread_rwlock_init(lock, nil)
-    }
+  public init(options: EngineOptions) throws {
+    inner = try Inner(options: EngineDescriptor.engineOnly(options))
+    lock = .allocate(capacity: 1)
+    pthread_rwlock_init(lock, nil)
+  }
 
-    deinit {
-        pthread_rwlock_destroy(lock)
-        lock.deallocate()
-    }
+  deinit {
+    pthread_rwlock_destroy(lock)
+    lock.deallocate()
+  }
 
-    @inline(__always) private func read<R>(_ body: () -> R) -> R {
-        pthread_rwlock_rdlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
-        return body()
-    }
+  @inline(__always) private func read<R>(_ body: () -> R) -> R {
+    pthread_rwlock_rdlock(lock)
+    defer { pthread_rwlock_unlock(lock) }
+    return body()
+  }
 
-    @inline(__always) private func write<R>(_ body: () -> R) -> R {
-        pthread_rwlock_wrlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
-        return body()
-    }
+  @inline(__always) private func write<R>(_ body: () -> R) -> R {
+    pthread_rwlock_wrlock(lock)
+    defer { pthread_rwlock_unlock(lock) }
+    return body()
+  }
 
-    public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
-        pthread_rwlock_rdlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
-        return inner.get(key, into: &value)
-    }
-    public func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
-        write { inner.insert(key, value) }
-    }
-    public func update(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
-        write { inner.update(key, value) }
-    }
-    public func remove(_ key: UnsafeRawBufferPointer) -> Bool { write { inner.remove(key) } }
-    public func scan(
-        from key: UnsafeRawBufferPointer, limit: Int, _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
-    ) -> Int { read { inner.scan(from: key, limit: limit, visit) } }
-    public var stats: EngineStats { read { inner.stats } }
-    public func checkInvariants() throws { try inner.checkInvariants() }
+  public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
+    pthread_rwlock_rdlock(lock)
+    defer { pthread_rwlock_unlock(lock) }
+    return inner.get(key, into: &value)
+  }
+  public func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+    write { inner.insert(key, value) }
+  }
+  public func update(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+    write { inner.update(key, value) }
+  }
+  public func remove(_ key: UnsafeRawBufferPointer) -> Bool { write { inner.remove(key) } }
+  public func scan(
+    from key: UnsafeRawBufferPointer, limit: Int,
+    _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
+  ) -> Int { read { inner.scan(from: key, limit: limit, visit) } }
+  public var stats: EngineStats { read { inner.stats } }
+  public func checkInvariants() throws { try inner.checkInvariants() }
 }
 
 /// N independent instances routed by a hash of the key, each behind its own reader-writer lock
 /// (`concurrency: partitioned`). Point ops touch one partition; scans merge all of them.
 public final class Partitioned<Inner: IndexEngine>: IndexEngine {
-    public let parts: [RWLocked<Inner>]
+  public let parts: [RWLocked<Inner>]
 
-    public static var descriptor: EngineDescriptor { RWLocked<Inner>.descriptor }
+  public static var descriptor: EngineDescriptor { RWLocked<Inner>.descriptor }
 
-    public init(options: EngineOptions) throws {
-        let n = try options.integer("partitions", default: 8)
-        guard n >= 1 else { throw EngineOptionError(knob: "partitions", message: "must be ≥ 1") }
-        let inner = EngineDescriptor.engineOnly(options)
-        parts = try (0..<n).map { _ in try RWLocked<Inner>(options: inner) }
-    }
+  public init(options: EngineOptions) throws {
+    let n = try options.integer("partitions", default: 8)
+    guard n >= 1 else { throw EngineOptionError(knob: "partitions", message: "must be ≥ 1") }
+    let inner = EngineDescriptor.engineOnly(options)
+    parts = try (0..<n).map { _ in try RWLocked<Inner>(options: inner) }
+  }
 
-    @inline(__always) private func part(_ key: UnsafeRawBufferPointer) -> RWLocked<Inner> {
-        parts[Int(fnv1a64(key) % UInt64(parts.count))]
-    }
+  @inline(__always) private func part(_ key: UnsafeRawBufferPointer) -> RWLocked<Inner> {
+    parts[Int(fnv1a64(key) % UInt64(parts.count))]
+  }
 
-    public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
-        part(key).get(key, into: &value)
-    }
-    public func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
-        part(key).insert(key, value)
-    }
-    public func update(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
-        part(key).update(key, value)
-    }
-    public func remove(_ key: UnsafeRawBufferPointer) -> Bool { part(key).remove(key) }
+  public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
+    part(key).get(key, into: &value)
+  }
+  public func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+    part(key).insert(key, value)
+  }
+  public func update(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+    part(key).update(key, value)
+  }
+  public func remove(_ key: UnsafeRawBufferPointer) -> Bool { part(key).remove(key) }
 
-    /// Collects up to `limit` entries from every partition, then merges them in key order.
-    public func scan(
-        from key: UnsafeRawBufferPointer, limit: Int, _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
-    ) -> Int {
-        var entries: [(ByteString, ByteString)] = []
-        for p in parts {
-            _ = p.scan(from: key, limit: limit) { k, v in
-                entries.append((ByteString(k), ByteString(v)))
-                return true
-            }
-        }
-        entries.sort { $0.0 < $1.0 }
-        var n = 0
-        for (k, v) in entries.prefix(limit) {
-            n += 1
-            if !k.withBytes({ kb in v.withBytes { vb in visit(kb, vb) } }) { break }
-        }
-        return n
+  /// Collects up to `limit` entries from every partition, then merges them in key order.
+  public func scan(
+    from key: UnsafeRawBufferPointer, limit: Int,
+    _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
+  ) -> Int {
+    var entries: [(ByteString, ByteString)] = []
+    for p in parts {
+      _ = p.scan(from: key, limit: limit) { k, v in
+        entries.append((ByteString(k), ByteString(v)))
+        return true
+      }
     }
+    entries.sort { $0.0 < $1.0 }
+    var n = 0
+    for (k, v) in entries.prefix(limit) {
+      n += 1
+      if !k.withBytes({ kb in v.withBytes { vb in visit(kb, vb) } }) { break }
+    }
+    return n
+  }
 
-    public var stats: EngineStats {
-        let all = parts.map(\.stats)
-        let bytes = all.allSatisfy { $0.logicalBytes != nil } ? all.reduce(0) { $0 + $1.logicalBytes! } : nil
-        return EngineStats(
-            keys: all.reduce(0) { $0 + $1.keys }, logicalBytes: bytes, height: all.compactMap(\.height).max(),
-            details: [("partitions", Double(parts.count))])
-    }
+  public var stats: EngineStats {
+    let all = parts.map(\.stats)
+    let bytes =
+      all.allSatisfy { $0.logicalBytes != nil } ? all.reduce(0) { $0 + $1.logicalBytes! } : nil
+    return EngineStats(
+      keys: all.reduce(0) { $0 + $1.keys }, logicalBytes: bytes,
+      height: all.compactMap(\.height).max(),
+      details: [("partitions", Double(parts.count))])
+  }
 
-    public func checkInvariants() throws {
-        for (i, p) in parts.enumerated() {
-            do { try p.checkInvariants() } catch let e as InvariantViolation {
-                throw InvariantViolation("partition \(i): \(e.description)")
-            }
-        }
+  public func checkInvariants() throws {
+    for (i, p) in parts.enumerated() {
+      do { try p.checkInvariants() } catch let e as InvariantViolation {
+        throw InvariantViolation("partition \(i): \(e.description)")
+      }
     }
+  }
 }
 
 /// 64-bit FNV-1a over bytes.
 @inlinable
 public func fnv1a64(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-    return h
+  var h: UInt64 = 0xcbf2_9ce4_8422_2325
+  for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+  return h
 }

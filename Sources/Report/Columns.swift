@@ -6,121 +6,158 @@ import Workload
 
 /// The stable CSV layouts TreeBench writes (documented in the README; tests pin them).
 public enum Columns {
-    public static let summary = [
-        "workload", "engine", "variant", "wrapper", "threads", "repeat", "phase", "op", "count", "errors", "seconds",
-        "ops_per_sec", "mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "p9999_ns", "max_ns", "keys",
-        "allocated_bytes", "resident_bytes", "bytes_per_key", "logical_bytes_per_key", "status",
-    ]
-    public static let timeseries = [
-        "workload", "engine", "variant", "wrapper", "threads", "repeat", "phase", "interval", "seconds", "ops",
-        "ops_per_sec", "p50_ns", "p99_ns", "allocated_bytes", "resident_bytes",
-    ]
+  public static let summary = [
+    "workload", "engine", "variant", "wrapper", "threads", "repeat", "phase", "op", "count",
+    "errors", "seconds",
+    "ops_per_sec", "mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "p9999_ns", "max_ns", "keys",
+    "allocated_bytes", "resident_bytes", "bytes_per_key", "logical_bytes_per_key", "status",
+  ]
+  public static let timeseries = [
+    "workload", "engine", "variant", "wrapper", "threads", "repeat", "phase", "interval", "seconds",
+    "ops",
+    "ops_per_sec", "p50_ns", "p99_ns", "allocated_bytes", "resident_bytes",
+  ]
 }
 
 /// Rows of `summary.csv` and `timeseries.csv` for one cell.
 public enum Rows {
-    static func cellKey(_ c: CellResult, workload: String) -> [String] {
-        [workload, c.plan.engine.name, c.plan.variant, c.plan.wrapper.rawValue, String(c.plan.threads), String(c.plan.repeatIndex)]
-    }
+  static func cellKey(_ c: CellResult, workload: String) -> [String] {
+    [
+      workload, c.plan.engine.name, c.plan.variant, c.plan.wrapper.rawValue, String(c.plan.threads),
+      String(c.plan.repeatIndex),
+    ]
+  }
 
-    /// Bytes allocated for the engine since just before it was created, up to the end of `phase`.
-    public static func engineBytes(_ c: CellResult, through phase: Phase) -> Int64? {
-        guard let load = c.load else { return nil }
-        var bytes = Int64(load.memoryAfter.allocated) - Int64(load.memoryBefore.allocated)
-        if phase == .run, let run = c.run { bytes += Int64(run.memoryAfter.allocated) - Int64(run.memoryBefore.allocated) }
-        return bytes
+  /// Bytes allocated for the engine since just before it was created, up to the end of `phase`.
+  public static func engineBytes(_ c: CellResult, through phase: Phase) -> Int64? {
+    guard let load = c.load else { return nil }
+    var bytes = Int64(load.memoryAfter.allocated) - Int64(load.memoryBefore.allocated)
+    if phase == .run, let run = c.run {
+      bytes += Int64(run.memoryAfter.allocated) - Int64(run.memoryBefore.allocated)
     }
+    return bytes
+  }
 
-    /// One row per op type and one `all` row per phase.
-    public static func summary(_ c: CellResult, workload: String) -> [[String]] {
-        var rows: [[String]] = []
-        for p in [c.load, c.run].compactMap({ $0 }) {
-            let bytes = engineBytes(c, through: p.phase)
-            let perKey = bytes.map { p.keys > 0 ? String(format: "%.1f", Double($0) / Double(p.keys)) : "" } ?? ""
-            let logical = c.engineStats.logicalBytes.map { p.keys > 0 && p.phase == (c.run?.phase ?? .load) ? String(format: "%.1f", Double($0) / Double(p.keys)) : "" } ?? ""
-            var all = Histograms.latency()
-            var count: UInt64 = 0
-            var errors: UInt64 = 0
-            var perOp: [(String, OpResult)] = []
-            for k in OpKind.allCases {
-                guard let r = p.ops[k] else { continue }
-                all.add(r.histogram)
-                count += r.count
-                errors += r.errors
-                perOp.append((k.name, r))
-            }
-            perOp.append(("all", OpResult(count: count, errors: errors, histogram: all)))
-            for (name, r) in perOp {
-                let h = r.histogram
-                let opsPerSec = p.seconds > 0 ? Double(r.count) / p.seconds : 0
-                rows.append(cellKey(c, workload: workload) + [
-                    p.phase.rawValue, name, String(r.count), String(r.errors), String(format: "%.6f", p.seconds),
-                    String(format: "%.1f", opsPerSec), String(format: "%.1f", h.mean),
-                    String(h.valueAtPercentile(50)), String(h.valueAtPercentile(90)), String(h.valueAtPercentile(99)),
-                    String(h.valueAtPercentile(99.9)), String(h.valueAtPercentile(99.99)), String(h.max), String(p.keys),
-                    String(p.memoryAfter.allocated), String(p.memoryAfter.resident), perKey, logical,
-                    p.interrupted ? "interrupted" : "complete",
-                ])
-            }
-        }
-        return rows
+  /// One row per op type and one `all` row per phase.
+  public static func summary(_ c: CellResult, workload: String) -> [[String]] {
+    var rows: [[String]] = []
+    for p in [c.load, c.run].compactMap({ $0 }) {
+      let bytes = engineBytes(c, through: p.phase)
+      let perKey =
+        bytes.map { p.keys > 0 ? String(format: "%.1f", Double($0) / Double(p.keys)) : "" } ?? ""
+      let logical =
+        c.engineStats.logicalBytes.map {
+          p.keys > 0 && p.phase == (c.run?.phase ?? .load)
+            ? String(format: "%.1f", Double($0) / Double(p.keys)) : ""
+        } ?? ""
+      var all = Histograms.latency()
+      var count: UInt64 = 0
+      var errors: UInt64 = 0
+      var perOp: [(String, OpResult)] = []
+      for k in OpKind.allCases {
+        guard let r = p.ops[k] else { continue }
+        all.add(r.histogram)
+        count += r.count
+        errors += r.errors
+        perOp.append((k.name, r))
+      }
+      perOp.append(("all", OpResult(count: count, errors: errors, histogram: all)))
+      for (name, r) in perOp {
+        let h = r.histogram
+        let opsPerSec = p.seconds > 0 ? Double(r.count) / p.seconds : 0
+        rows.append(
+          cellKey(c, workload: workload) + [
+            p.phase.rawValue, name, String(r.count), String(r.errors),
+            String(format: "%.6f", p.seconds),
+            String(format: "%.1f", opsPerSec), String(format: "%.1f", h.mean),
+            String(h.valueAtPercentile(50)), String(h.valueAtPercentile(90)),
+            String(h.valueAtPercentile(99)),
+            String(h.valueAtPercentile(99.9)), String(h.valueAtPercentile(99.99)), String(h.max),
+            String(p.keys),
+            String(p.memoryAfter.allocated), String(p.memoryAfter.resident), perKey, logical,
+            p.interrupted ? "interrupted" : "complete",
+          ])
+      }
     }
+    return rows
+  }
 
-    public static func timeseries(_ c: CellResult, workload: String) -> [[String]] {
-        var rows: [[String]] = []
-        for p in [c.load, c.run].compactMap({ $0 }) {
-            var previousEnd = 0.0
-            for iv in p.intervals {
-                let start = Double(iv.index) * c.plan.spec.interval
-                let length = max(iv.seconds - max(start, previousEnd), 1e-9)
-                previousEnd = iv.seconds
-                rows.append(cellKey(c, workload: workload) + [
-                    p.phase.rawValue, String(iv.index), String(format: "%.3f", iv.seconds), String(iv.ops),
-                    String(format: "%.1f", Double(iv.ops) / length), String(iv.histogram.valueAtPercentile(50)),
-                    String(iv.histogram.valueAtPercentile(99)), String(iv.allocated), String(iv.resident),
-                ])
-            }
-        }
-        return rows
+  public static func timeseries(_ c: CellResult, workload: String) -> [[String]] {
+    var rows: [[String]] = []
+    for p in [c.load, c.run].compactMap({ $0 }) {
+      var previousEnd = 0.0
+      for iv in p.intervals {
+        let start = Double(iv.index) * c.plan.spec.interval
+        let length = max(iv.seconds - max(start, previousEnd), 1e-9)
+        previousEnd = iv.seconds
+        rows.append(
+          cellKey(c, workload: workload) + [
+            p.phase.rawValue, String(iv.index), String(format: "%.3f", iv.seconds), String(iv.ops),
+            String(format: "%.1f", Double(iv.ops) / length),
+            String(iv.histogram.valueAtPercentile(50)),
+            String(iv.histogram.valueAtPercentile(99)), String(iv.allocated), String(iv.resident),
+          ])
+      }
     }
+    return rows
+  }
 }
 
 /// Minimal RFC 4180 CSV.
 public enum CSV {
-    public static func field(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
+  public static func field(_ s: String) -> String {
+    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+      ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+  }
 
-    public static func render(header: [String], rows: [[String]]) -> String {
-        ([header] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\n") + "\n"
-    }
+  public static func render(header: [String], rows: [[String]]) -> String {
+    ([header] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\n") + "\n"
+  }
 
-    /// Parses CSV text into rows of fields (quoted fields supported).
-    public static func parse(_ text: String) -> [[String]] {
-        var rows: [[String]] = []
-        var row: [String] = []
-        var field = ""
-        var quoted = false
-        var chars = text.makeIterator()
-        var pending: Character? = nil
-        while let c = pending ?? chars.next() {
-            pending = nil
-            if quoted {
-                if c == "\"" {
-                    if let n = chars.next() {
-                        if n == "\"" { field.append("\"") } else { quoted = false; pending = n }
-                    } else { quoted = false }
-                } else { field.append(c) }
-                continue
+  /// Parses CSV text into rows of fields (quoted fields supported).
+  public static func parse(_ text: String) -> [[String]] {
+    var rows: [[String]] = []
+    var row: [String] = []
+    var field = ""
+    var quoted = false
+    var chars = text.makeIterator()
+    var pending: Character? = nil
+    while let c = pending ?? chars.next() {
+      pending = nil
+      if quoted {
+        if c == "\"" {
+          if let n = chars.next() {
+            if n == "\"" {
+              field.append("\"")
+            } else {
+              quoted = false
+              pending = n
             }
-            switch c {
-            case "\"": quoted = true
-            case ",": row.append(field); field = ""
-            case "\n": row.append(field); rows.append(row); row = []; field = ""
-            default: field.append(c)
-            }
+          } else {
+            quoted = false
+          }
+        } else {
+          field.append(c)
         }
-        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
-        return rows
+        continue
+      }
+      switch c {
+      case "\"": quoted = true
+      case ",":
+        row.append(field)
+        field = ""
+      case "\n":
+        row.append(field)
+        rows.append(row)
+        row = []
+        field = ""
+      default: field.append(c)
+      }
     }
+    if !field.isEmpty || !row.isEmpty {
+      row.append(field)
+      rows.append(row)
+    }
+    return rows
+  }
 }

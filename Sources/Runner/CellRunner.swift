@@ -4,92 +4,122 @@ import Workload
 
 /// Runs the load and run phases of one cell on a concrete engine type.
 public enum CellRunner {
-    /// Measures `plan` on an engine built by `make`. `@inlinable` so the client loop is
-    /// specialised for `E` where the engine is registered.
-    @inlinable
-    public static func run<E: IndexEngine>(_ make: () throws -> E, plan: CellPlan, context: RunContext) throws -> CellResult {
-        let spec = plan.spec
-        let label = "[\(plan.index)/\(plan.total)] \(plan.engine.name) \(plan.variant) t=\(plan.threads)"
-        let (loadStreams, runStreams) = streams(plan)
-        let loadStates = PhaseRunner.ThreadStates(loadStreams)
-        let runStates = PhaseRunner.ThreadStates(runStreams)
-        Allocator.flushThreadCache()
-        let memoryBefore = Allocator.snapshot()
-        let engine = try make()
-        nonisolated(unsafe) let shared = engine
-        let body: ClientBody = { stream, recorder, value, stop, recording, progress, slot in
-            ClientLoop.run(shared, stream: &stream, recorder: &recorder, value: &value, stop: stop,
-                           recording: recording, timer: context.timer, progress: progress, slot: slot)
-        }
-        var load = PhaseRunner.measure(
-            phase: .load, label: label, states: loadStates, operations: loadStreams.map { _ in .max }, duration: nil,
-            warmup: .none, interval: spec.interval, context: context, keys: { engine.stats.keys }, body: body)
-        load.memoryBefore = memoryBefore
-        var result = CellResult(plan: plan, load: load, run: nil, engineStats: engine.stats)
-        guard !load.interrupted, !runStreams.isEmpty else { return result }
-        let n = runStreams.count
-        let operations: [UInt64] = plan.trace != nil || spec.operations == nil
-            ? Array(repeating: .max, count: n)
-            : (0..<n).map { UInt64(spec.operations! / n + ($0 < spec.operations! % n ? 1 : 0)) }
-        result.run = PhaseRunner.measure(
-            phase: .run, label: label, states: runStates, operations: operations, duration: plan.trace == nil ? spec.duration : nil,
-            warmup: plan.trace == nil ? spec.warmup : .none, interval: spec.interval, context: context,
-            keys: { engine.stats.keys }, body: body)
-        result.engineStats = engine.stats
-        return result
+  /// Measures `plan` on an engine built by `make`. `@inlinable` so the client loop is
+  /// specialised for `E` where the engine is registered.
+  @inlinable
+  public static func run<E: IndexEngine>(
+    _ make: () throws -> E, plan: CellPlan, context: RunContext
+  ) throws -> CellResult {
+    let spec = plan.spec
+    let label =
+      "[\(plan.index)/\(plan.total)] \(plan.engine.name) \(plan.variant) t=\(plan.threads)"
+    let (loadStreams, runStreams) = streams(plan)
+    let loadStates = PhaseRunner.ThreadStates(loadStreams)
+    let runStates = PhaseRunner.ThreadStates(runStreams)
+    Allocator.flushThreadCache()
+    let memoryBefore = Allocator.snapshot()
+    let engine = try make()
+    nonisolated(unsafe) let shared = engine
+    let body: ClientBody = { stream, recorder, value, stop, recording, progress, slot in
+      ClientLoop.run(
+        shared, stream: &stream, recorder: &recorder, value: &value, stop: stop,
+        recording: recording, timer: context.timer, progress: progress, slot: slot)
     }
+    var load = PhaseRunner.measure(
+      phase: .load, label: label, states: loadStates, operations: loadStreams.map { _ in .max },
+      duration: nil,
+      warmup: .none, interval: spec.interval, context: context, keys: { engine.stats.keys },
+      body: body)
+    load.memoryBefore = memoryBefore
+    var result = CellResult(plan: plan, load: load, run: nil, engineStats: engine.stats)
+    guard !load.interrupted, !runStreams.isEmpty else { return result }
+    let n = runStreams.count
+    let operations: [UInt64] =
+      plan.trace != nil || spec.operations == nil
+      ? Array(repeating: .max, count: n)
+      : (0..<n).map { UInt64(spec.operations! / n + ($0 < spec.operations! % n ? 1 : 0)) }
+    result.run = PhaseRunner.measure(
+      phase: .run, label: label, states: runStates, operations: operations,
+      duration: plan.trace == nil ? spec.duration : nil,
+      warmup: plan.trace == nil ? spec.warmup : .none, interval: spec.interval, context: context,
+      keys: { engine.stats.keys }, body: body)
+    result.engineStats = engine.stats
+    return result
+  }
 
-    /// Load and run streams of a cell: generated from the spec, or replayed from its trace.
-    public static func streams(_ plan: CellPlan) -> (load: [OperationStream], run: [OperationStream]) {
-        let spec = plan.spec
-        if let tape = plan.trace {
-            return (tape.load.map { OperationStream(replaying: $0, spec: spec) }, tape.run.map { OperationStream(replaying: $0, spec: spec) })
-        }
-        let load = (0..<spec.loadThreads).map { OperationStream(spec: spec, phase: .load, thread: $0, threads: spec.loadThreads) }
-        let hasRun = (spec.operations ?? 1) > 0 || spec.duration != nil
-        let run = hasRun ? (0..<plan.threads).map { OperationStream(spec: spec, phase: .run, thread: $0, threads: plan.threads) } : []
-        return (load, run)
+  /// Load and run streams of a cell: generated from the spec, or replayed from its trace.
+  public static func streams(_ plan: CellPlan) -> (load: [OperationStream], run: [OperationStream])
+  {
+    let spec = plan.spec
+    if let tape = plan.trace {
+      return (
+        tape.load.map { OperationStream(replaying: $0, spec: spec) },
+        tape.run.map { OperationStream(replaying: $0, spec: spec) }
+      )
     }
+    let load = (0..<spec.loadThreads).map {
+      OperationStream(spec: spec, phase: .load, thread: $0, threads: spec.loadThreads)
+    }
+    let hasRun = (spec.operations ?? 1) > 0 || spec.duration != nil
+    let run =
+      hasRun
+      ? (0..<plan.threads).map {
+        OperationStream(spec: spec, phase: .run, thread: $0, threads: plan.threads)
+      } : []
+    return (load, run)
+  }
 }
 
 /// A registered engine: its descriptor plus entry points specialised for its concrete type
 /// (and for each concurrency wrapper around it).
 public struct EngineEntry: Sendable {
-    public let descriptor: EngineDescriptor
-    let measure: @Sendable (CellPlan, RunContext) throws -> CellResult
-    let verify: @Sendable (CellPlan, Bool) throws -> VerifyReport
+  public let descriptor: EngineDescriptor
+  let measure: @Sendable (CellPlan, RunContext) throws -> CellResult
+  let verify: @Sendable (CellPlan, Bool) throws -> VerifyReport
 
-    /// Registers `E`. Call it where `E` is concrete (e.g. `EngineEntry(MyEngine.self)`) so the
-    /// compiler specialises the measured loop for it.
-    @inlinable
-    public init<E: IndexEngine>(_: E.Type) {
-        self.init(
-            descriptor: E.descriptor,
-            measure: { plan, context in
-                let options = EngineOptions(plan.engine.options)
-                let inner = EngineDescriptor.engineOnly(options)
-                switch plan.wrapper {
-                case .none: return try CellRunner.run({ try E(options: inner) }, plan: plan, context: context)
-                case .rwlock: return try CellRunner.run({ try RWLocked<E>(options: inner) }, plan: plan, context: context)
-                case .partitioned: return try CellRunner.run({ try Partitioned<E>(options: options) }, plan: plan, context: context)
-                }
-            },
-            verify: { plan, checkEveryOp in
-                try Verifier.run({ try E(options: EngineDescriptor.engineOnly(EngineOptions(plan.engine.options))) }, plan: plan, checkInvariantsEvery: checkEveryOp ? 1 : 0)
-            })
-    }
+  /// Registers `E`. Call it where `E` is concrete (e.g. `EngineEntry(MyEngine.self)`) so the
+  /// compiler specialises the measured loop for it.
+  @inlinable
+  public init<E: IndexEngine>(_: E.Type) {
+    self.init(
+      descriptor: E.descriptor,
+      measure: { plan, context in
+        let options = EngineOptions(plan.engine.options)
+        let inner = EngineDescriptor.engineOnly(options)
+        switch plan.wrapper {
+        case .none:
+          return try CellRunner.run({ try E(options: inner) }, plan: plan, context: context)
+        case .rwlock:
+          return try CellRunner.run(
+            { try RWLocked<E>(options: inner) }, plan: plan, context: context)
+        case .partitioned:
+          return try CellRunner.run(
+            { try Partitioned<E>(options: options) }, plan: plan, context: context)
+        }
+      },
+      verify: { plan, checkEveryOp in
+        try Verifier.run(
+          { try E(options: EngineDescriptor.engineOnly(EngineOptions(plan.engine.options))) },
+          plan: plan, checkInvariantsEvery: checkEveryOp ? 1 : 0)
+      })
+  }
 
-    @usableFromInline
-    init(descriptor: EngineDescriptor, measure: @escaping @Sendable (CellPlan, RunContext) throws -> CellResult,
-         verify: @escaping @Sendable (CellPlan, Bool) throws -> VerifyReport) {
-        self.descriptor = descriptor
-        self.measure = measure
-        self.verify = verify
-    }
+  @usableFromInline
+  init(
+    descriptor: EngineDescriptor,
+    measure: @escaping @Sendable (CellPlan, RunContext) throws -> CellResult,
+    verify: @escaping @Sendable (CellPlan, Bool) throws -> VerifyReport
+  ) {
+    self.descriptor = descriptor
+    self.measure = measure
+    self.verify = verify
+  }
 
-    /// Measures one cell.
-    public func measure(_ plan: CellPlan, context: RunContext) throws -> CellResult { try measure(plan, context) }
+  /// Measures one cell.
+  public func measure(_ plan: CellPlan, context: RunContext) throws -> CellResult {
+    try measure(plan, context)
+  }
 
-    /// Checks every operation of a cell's streams against the reference model.
-    public func verify(_ plan: CellPlan) throws -> VerifyReport { try verify(plan, false) }
+  /// Checks every operation of a cell's streams against the reference model.
+  public func verify(_ plan: CellPlan) throws -> VerifyReport { try verify(plan, false) }
 }

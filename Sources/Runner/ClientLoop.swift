@@ -4,58 +4,62 @@ import Workload
 
 /// When a client thread stops: after an op budget, at a deadline tick, or when its stream ends.
 public struct StopRule: Sendable {
-    public var operations: UInt64
-    public var deadlineTick: UInt64
-    public init(operations: UInt64 = .max, deadlineTick: UInt64 = .max) {
-        self.operations = operations
-        self.deadlineTick = deadlineTick
-    }
+  public var operations: UInt64
+  public var deadlineTick: UInt64
+  public init(operations: UInt64 = .max, deadlineTick: UInt64 = .max) {
+    self.operations = operations
+    self.deadlineTick = deadlineTick
+  }
 }
 
 /// The measured loop of one client thread. Generic over the engine and `@inlinable`, so each
 /// registered engine gets its own specialised copy: between the two timestamps there is only the
 /// engine call.
 public enum ClientLoop {
-    /// Runs ops until `stop`; returns true if it stopped because of an interrupt.
-    @inlinable
-    public static func run<E: IndexEngine>(
-        _ engine: E, stream: inout OperationStream, recorder: inout Recorder, value: inout ValueBuffer,
-        stop: StopRule, recording: Bool, timer: CycleTimer, progress: SharedCounters, slot: Int
-    ) -> Bool {
-        var done: UInt64 = 0
-        var scanned: UInt64 = 0
-        while done < stop.operations {
-            guard let op = stream.next() else { break }
-            let t0 = timer.now()
-            let ok = execute(engine, op, &value, &scanned)
-            let t1 = timer.now()
-            if recording { recorder.record(op.kind, ok: ok, nanoseconds: timer.nanoseconds(t1 &- t0), at: t1) }
-            done &+= 1
-            if done & 255 == 0 {
-                progress.store(slot, done)
-                if Interrupt.requested { break }
-            }
-            if t1 >= stop.deadlineTick { break }
-        }
+  /// Runs ops until `stop`; returns true if it stopped because of an interrupt.
+  @inlinable
+  public static func run<E: IndexEngine>(
+    _ engine: E, stream: inout OperationStream, recorder: inout Recorder, value: inout ValueBuffer,
+    stop: StopRule, recording: Bool, timer: CycleTimer, progress: SharedCounters, slot: Int
+  ) -> Bool {
+    var done: UInt64 = 0
+    var scanned: UInt64 = 0
+    while done < stop.operations {
+      guard let op = stream.next() else { break }
+      let t0 = timer.now()
+      let ok = execute(engine, op, &value, &scanned)
+      let t1 = timer.now()
+      if recording {
+        recorder.record(op.kind, ok: ok, nanoseconds: timer.nanoseconds(t1 &- t0), at: t1)
+      }
+      done &+= 1
+      if done & 255 == 0 {
         progress.store(slot, done)
-        if recording { recorder.scanned &+= scanned }
-        return Interrupt.requested
+        if Interrupt.requested { break }
+      }
+      if t1 >= stop.deadlineTick { break }
     }
+    progress.store(slot, done)
+    if recording { recorder.scanned &+= scanned }
+    return Interrupt.requested
+  }
 
-    /// Issues one operation; returns false for a failed op (missing key, existing key, …).
-    @inlinable @inline(__always)
-    public static func execute<E: IndexEngine>(_ engine: E, _ op: Operation, _ value: inout ValueBuffer, _ scanned: inout UInt64) -> Bool {
-        switch op.kind {
-        case .read: return engine.get(op.key, into: &value)
-        case .update: return engine.update(op.key, op.value)
-        case .insert: return engine.insert(op.key, op.value)
-        case .delete: return engine.remove(op.key)
-        case .scan:
-            scanned &+= UInt64(engine.scan(from: op.key, limit: op.scanLength) { _, _ in true })
-            return true
-        case .rmw:
-            guard engine.get(op.key, into: &value) else { return false }
-            return engine.update(op.key, op.value)
-        }
+  /// Issues one operation; returns false for a failed op (missing key, existing key, …).
+  @inlinable @inline(__always)
+  public static func execute<E: IndexEngine>(
+    _ engine: E, _ op: Operation, _ value: inout ValueBuffer, _ scanned: inout UInt64
+  ) -> Bool {
+    switch op.kind {
+    case .read: return engine.get(op.key, into: &value)
+    case .update: return engine.update(op.key, op.value)
+    case .insert: return engine.insert(op.key, op.value)
+    case .delete: return engine.remove(op.key)
+    case .scan:
+      scanned &+= UInt64(engine.scan(from: op.key, limit: op.scanLength) { _, _ in true })
+      return true
+    case .rmw:
+      guard engine.get(op.key, into: &value) else { return false }
+      return engine.update(op.key, op.value)
     }
+  }
 }

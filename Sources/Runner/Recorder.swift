@@ -4,87 +4,89 @@ import Workload
 /// One client thread's measurements: an HDR histogram per op type, error counts, and the
 /// per-interval series. Owned by its thread; merged after the phase.
 public struct Recorder {
-    @usableFromInline var histograms: [Histogram<UInt64>]
-    @usableFromInline var errors: [UInt64]
-    @usableFromInline var scanned: UInt64 = 0
-    @usableFromInline var interval: Histogram<UInt64>
-    @usableFromInline var intervalOps: UInt64 = 0
-    @usableFromInline var intervalIndex = 0
-    @usableFromInline var nextIntervalTick: UInt64 = .max
-    @usableFromInline var startTick: UInt64 = 0
-    @usableFromInline var intervalTicks: UInt64 = .max
-    @usableFromInline var finished: [(index: Int, ops: UInt64, histogram: Histogram<UInt64>)] = []
+  @usableFromInline var histograms: [Histogram<UInt64>]
+  @usableFromInline var errors: [UInt64]
+  @usableFromInline var scanned: UInt64 = 0
+  @usableFromInline var interval: Histogram<UInt64>
+  @usableFromInline var intervalOps: UInt64 = 0
+  @usableFromInline var intervalIndex = 0
+  @usableFromInline var nextIntervalTick: UInt64 = .max
+  @usableFromInline var startTick: UInt64 = 0
+  @usableFromInline var intervalTicks: UInt64 = .max
+  @usableFromInline var finished: [(index: Int, ops: UInt64, histogram: Histogram<UInt64>)] = []
 
-    public init() {
-        histograms = OpKind.allCases.map { _ in Histograms.latency() }
-        errors = Array(repeating: 0, count: OpKind.allCases.count)
-        interval = Histograms.interval()
-    }
+  public init() {
+    histograms = OpKind.allCases.map { _ in Histograms.latency() }
+    errors = Array(repeating: 0, count: OpKind.allCases.count)
+    interval = Histograms.interval()
+  }
 
-    /// Starts the interval clock of a phase.
-    public mutating func begin(startTick: UInt64, intervalTicks: UInt64) {
-        self.startTick = startTick
-        self.intervalTicks = max(intervalTicks, 1)
-        intervalIndex = 0
-        nextIntervalTick = startTick &+ self.intervalTicks
-    }
+  /// Starts the interval clock of a phase.
+  public mutating func begin(startTick: UInt64, intervalTicks: UInt64) {
+    self.startTick = startTick
+    self.intervalTicks = max(intervalTicks, 1)
+    intervalIndex = 0
+    nextIntervalTick = startTick &+ self.intervalTicks
+  }
 
-    @inlinable @inline(__always)
-    public mutating func record(_ kind: OpKind, ok: Bool, nanoseconds: UInt64, at tick: UInt64) {
-        let k = kind.rawValue
-        histograms[k].record(nanoseconds)
-        if !ok { errors[k] &+= 1 }
-        if tick >= nextIntervalTick { roll(to: tick) }
-        interval.record(nanoseconds)
-        intervalOps &+= 1
-    }
+  @inlinable @inline(__always)
+  public mutating func record(_ kind: OpKind, ok: Bool, nanoseconds: UInt64, at tick: UInt64) {
+    let k = kind.rawValue
+    histograms[k].record(nanoseconds)
+    if !ok { errors[k] &+= 1 }
+    if tick >= nextIntervalTick { roll(to: tick) }
+    interval.record(nanoseconds)
+    intervalOps &+= 1
+  }
 
-    /// Closes the current interval (and any empty ones skipped) at `tick`.
-    @usableFromInline mutating func roll(to tick: UInt64) {
-        finished.append((intervalIndex, intervalOps, interval))
-        interval.reset()
-        intervalOps = 0
-        intervalIndex = Int((tick &- startTick) / intervalTicks)
-        nextIntervalTick = startTick &+ UInt64(intervalIndex + 1) &* intervalTicks
-    }
+  /// Closes the current interval (and any empty ones skipped) at `tick`.
+  @usableFromInline mutating func roll(to tick: UInt64) {
+    finished.append((intervalIndex, intervalOps, interval))
+    interval.reset()
+    intervalOps = 0
+    intervalIndex = Int((tick &- startTick) / intervalTicks)
+    nextIntervalTick = startTick &+ UInt64(intervalIndex + 1) &* intervalTicks
+  }
 
-    /// Closes the last, partial interval.
-    public mutating func end() {
-        if intervalOps > 0 { finished.append((intervalIndex, intervalOps, interval)) }
-        intervalOps = 0
-    }
+  /// Closes the last, partial interval.
+  public mutating func end() {
+    if intervalOps > 0 { finished.append((intervalIndex, intervalOps, interval)) }
+    intervalOps = 0
+  }
 
-    /// Adds `other` into this recorder (histograms with `add`, intervals by index).
-    public mutating func merge(_ other: Recorder) {
-        for k in 0..<histograms.count {
-            histograms[k].add(other.histograms[k])
-            errors[k] += other.errors[k]
-        }
-        scanned += other.scanned
-        finished += other.finished
+  /// Adds `other` into this recorder (histograms with `add`, intervals by index).
+  public mutating func merge(_ other: Recorder) {
+    for k in 0..<histograms.count {
+      histograms[k].add(other.histograms[k])
+      errors[k] += other.errors[k]
     }
+    scanned += other.scanned
+    finished += other.finished
+  }
 
-    /// Per-op results, for op types that ran.
-    public var results: [OpKind: OpResult] {
-        var out: [OpKind: OpResult] = [:]
-        for k in OpKind.allCases where histograms[k.rawValue].totalCount > 0 {
-            out[k] = OpResult(count: histograms[k.rawValue].totalCount, errors: errors[k.rawValue], histogram: histograms[k.rawValue])
-        }
-        return out
+  /// Per-op results, for op types that ran.
+  public var results: [OpKind: OpResult] {
+    var out: [OpKind: OpResult] = [:]
+    for k in OpKind.allCases where histograms[k.rawValue].totalCount > 0 {
+      out[k] = OpResult(
+        count: histograms[k.rawValue].totalCount, errors: errors[k.rawValue],
+        histogram: histograms[k.rawValue])
     }
+    return out
+  }
 
-    /// Interval series merged across threads: (index, ops, histogram), ascending.
-    public var intervals: [(index: Int, ops: UInt64, histogram: Histogram<UInt64>)] {
-        var byIndex: [Int: (UInt64, Histogram<UInt64>)] = [:]
-        for f in finished {
-            if var e = byIndex[f.index] {
-                e.0 += f.ops
-                e.1.add(f.histogram)
-                byIndex[f.index] = e
-            } else {
-                byIndex[f.index] = (f.ops, f.histogram)
-            }
-        }
-        return byIndex.keys.sorted().map { ($0, byIndex[$0]!.0, byIndex[$0]!.1) }
+  /// Interval series merged across threads: (index, ops, histogram), ascending.
+  public var intervals: [(index: Int, ops: UInt64, histogram: Histogram<UInt64>)] {
+    var byIndex: [Int: (UInt64, Histogram<UInt64>)] = [:]
+    for f in finished {
+      if var e = byIndex[f.index] {
+        e.0 += f.ops
+        e.1.add(f.histogram)
+        byIndex[f.index] = e
+      } else {
+        byIndex[f.index] = (f.ops, f.histogram)
+      }
     }
+    return byIndex.keys.sorted().map { ($0, byIndex[$0]!.0, byIndex[$0]!.1) }
+  }
 }

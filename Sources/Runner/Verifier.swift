@@ -3,79 +3,92 @@ import Workload
 
 /// The result of a verified replay.
 public struct VerifyReport: Sendable {
-    public var operations: Int
-    public var finalKeys: Int
+  public var operations: Int
+  public var finalKeys: Int
 
-    @inlinable
-    public init(operations: Int, finalKeys: Int) {
-        self.operations = operations
-        self.finalKeys = finalKeys
-    }
+  @inlinable
+  public init(operations: Int, finalKeys: Int) {
+    self.operations = operations
+    self.finalKeys = finalKeys
+  }
 }
 
 /// The first operation whose result differs from the reference model.
 public struct VerifyMismatch: Error, CustomStringConvertible {
-    public var phase: Phase
-    public var thread: Int
-    public var index: Int
-    public var kind: OpKind
-    public var key: String
-    public var expected: String
-    public var actual: String
+  public var phase: Phase
+  public var thread: Int
+  public var index: Int
+  public var kind: OpKind
+  public var key: String
+  public var expected: String
+  public var actual: String
 
-    @inlinable
-    public init(phase: Phase, thread: Int, index: Int, kind: OpKind, key: String, expected: String, actual: String) {
-        (self.phase, self.thread, self.index, self.kind, self.key, self.expected, self.actual) = (phase, thread, index, kind, key, expected, actual)
-    }
+  @inlinable
+  public init(
+    phase: Phase, thread: Int, index: Int, kind: OpKind, key: String, expected: String,
+    actual: String
+  ) {
+    (self.phase, self.thread, self.index, self.kind, self.key, self.expected, self.actual) = (
+      phase, thread, index, kind, key, expected, actual
+    )
+  }
 
-    public var description: String {
-        "\(phase.rawValue) op #\(index) (thread \(thread)) \(kind.name) key 0x\(key): expected \(expected), got \(actual)"
-    }
+  public var description: String {
+    "\(phase.rawValue) op #\(index) (thread \(thread)) \(kind.name) key 0x\(key): expected \(expected), got \(actual)"
+  }
 }
 
 /// `bench run --verify`: replays a cell's streams single-threaded (threads interleaved op by op)
 /// against an engine and the reference model together, stopping at the first mismatch.
 public enum Verifier {
-    @inlinable
-    public static func run<E: IndexEngine>(_ make: () throws -> E, plan: CellPlan, checkInvariantsEvery: Int = 0) throws -> VerifyReport {
-        var checker = ModelChecker(try make())
-        let (load, run) = CellRunner.streams(plan)
-        var count = 0
-        for (phase, streams, budget) in [(Phase.load, load, Int.max), (.run, run, plan.trace == nil ? plan.spec.operations ?? 0 : Int.max)] {
-            var streams = streams
-            var live = Array(streams.indices)
-            var index = 0
-            while !live.isEmpty && index < budget {
-                for t in live where index < budget {
-                    guard let op = streams[t].next() else {
-                        live.removeAll { $0 == t }
-                        continue
-                    }
-                    do {
-                        try apply(op, &checker)
-                    } catch let m as ModelMismatch {
-                        throw VerifyMismatch(phase: phase, thread: t, index: index, kind: op.kind, key: hexString(op.key),
-                                             expected: m.expected, actual: m.actual)
-                    }
-                    index += 1
-                    count += 1
-                    if checkInvariantsEvery > 0 && count % checkInvariantsEvery == 0 { try checker.engine.checkInvariants() }
-                }
-            }
+  @inlinable
+  public static func run<E: IndexEngine>(
+    _ make: () throws -> E, plan: CellPlan, checkInvariantsEvery: Int = 0
+  ) throws -> VerifyReport {
+    var checker = ModelChecker(try make())
+    let (load, run) = CellRunner.streams(plan)
+    var count = 0
+    for (phase, streams, budget) in [
+      (Phase.load, load, Int.max),
+      (.run, run, plan.trace == nil ? plan.spec.operations ?? 0 : Int.max),
+    ] {
+      var streams = streams
+      var live = Array(streams.indices)
+      var index = 0
+      while !live.isEmpty && index < budget {
+        for t in live where index < budget {
+          guard let op = streams[t].next() else {
+            live.removeAll { $0 == t }
+            continue
+          }
+          do {
+            try apply(op, &checker)
+          } catch let m as ModelMismatch {
+            throw VerifyMismatch(
+              phase: phase, thread: t, index: index, kind: op.kind, key: hexString(op.key),
+              expected: m.expected, actual: m.actual)
+          }
+          index += 1
+          count += 1
+          if checkInvariantsEvery > 0 && count % checkInvariantsEvery == 0 {
+            try checker.engine.checkInvariants()
+          }
         }
-        try checker.checkAll()
-        return VerifyReport(operations: count, finalKeys: checker.model.count)
+      }
     }
+    try checker.checkAll()
+    return VerifyReport(operations: count, finalKeys: checker.model.count)
+  }
 
-    @inlinable
-    static func apply<E: IndexEngine>(_ op: Operation, _ c: inout ModelChecker<E>) throws {
-        switch op.kind {
-        case .read: try c.get(op.key)
-        case .update: try c.update(op.key, op.value)
-        case .insert: try c.insert(op.key, op.value)
-        case .delete: try c.remove(op.key)
-        case .scan: try c.scan(from: op.key, limit: op.scanLength)
-        case .rmw: try c.readModifyWrite(op.key, op.value)
-        }
+  @inlinable
+  static func apply<E: IndexEngine>(_ op: Operation, _ c: inout ModelChecker<E>) throws {
+    switch op.kind {
+    case .read: try c.get(op.key)
+    case .update: try c.update(op.key, op.value)
+    case .insert: try c.insert(op.key, op.value)
+    case .delete: try c.remove(op.key)
+    case .scan: try c.scan(from: op.key, limit: op.scanLength)
+    case .rmw: try c.readModifyWrite(op.key, op.value)
     }
+  }
 }

@@ -3,162 +3,165 @@ import Foundation
 /// Draws key numbers in [0, count) for requests, per the spec's request distribution. `count`
 /// is the number of records this thread believes exist (it grows with inserts).
 public struct KeyChooser: Sendable {
-    @usableFromInline enum Kind: Sendable { case uniform, sequential, zipfian, scrambled, latest, hotspot, exponential, selfSimilar }
-    @usableFromInline let kind: Kind
-    @usableFromInline var zipf: Zipfian?
-    @usableFromInline var sequentialNext: UInt64 = 0
-    @usableFromInline var a: Double = 0  // hotspot data fraction, exponential γ, self-similar exponent
-    @usableFromInline var b: Double = 0  // hotspot op fraction
+  @usableFromInline enum Kind: Sendable {
+    case uniform, sequential, zipfian, scrambled, latest, hotspot, exponential, selfSimilar
+  }
+  @usableFromInline let kind: Kind
+  @usableFromInline var zipf: Zipfian?
+  @usableFromInline var sequentialNext: UInt64 = 0
+  @usableFromInline var a: Double = 0  // hotspot data fraction, exponential γ, self-similar exponent
+  @usableFromInline var b: Double = 0  // hotspot op fraction
 
-    /// YCSB's scrambled zipfian draws from a fixed space of 10^10 ranks, then hashes into range.
-    public static let scrambledItemCount: UInt64 = 10_000_000_000
+  /// YCSB's scrambled zipfian draws from a fixed space of 10^10 ranks, then hashes into range.
+  public static let scrambledItemCount: UInt64 = 10_000_000_000
 
-    /// - Parameters:
-    ///   - records: records loaded before the run.
-    ///   - space: key numbers the run may touch (records + expected inserts), sizing zipfian.
-    ///   - start: first key for `sequential` (threads start at different offsets).
-    public init(_ d: RequestDistribution, records: UInt64, space: UInt64, start: UInt64 = 0) {
-        let n = max(records, 1)
-        switch d {
-        case .uniform: kind = .uniform
-        case .sequential:
-            kind = .sequential
-            sequentialNext = start
-        case .zipfian(let c):
-            kind = .zipfian
-            zipf = Zipfian(n: max(space, 1), theta: c)
-        case .scrambledZipfian(let c):
-            kind = .scrambled
-            zipf = Zipfian(n: Self.scrambledItemCount, theta: c)
-        case .latest(let c):
-            kind = .latest
-            zipf = Zipfian(n: n, theta: c)
-        case .hotspot(let data, let op):
-            kind = .hotspot
-            a = data
-            b = op
-        case .exponential(let percentile, let fraction):
-            kind = .exponential
-            a = -log(1 - percentile / 100) / (Double(n) * fraction)
-        case .selfSimilar(let skew):
-            kind = .selfSimilar
-            a = log(skew) / log(1 - skew)
-        }
+  /// - Parameters:
+  ///   - records: records loaded before the run.
+  ///   - space: key numbers the run may touch (records + expected inserts), sizing zipfian.
+  ///   - start: first key for `sequential` (threads start at different offsets).
+  public init(_ d: RequestDistribution, records: UInt64, space: UInt64, start: UInt64 = 0) {
+    let n = max(records, 1)
+    switch d {
+    case .uniform: kind = .uniform
+    case .sequential:
+      kind = .sequential
+      sequentialNext = start
+    case .zipfian(let c):
+      kind = .zipfian
+      zipf = Zipfian(n: max(space, 1), theta: c)
+    case .scrambledZipfian(let c):
+      kind = .scrambled
+      zipf = Zipfian(n: Self.scrambledItemCount, theta: c)
+    case .latest(let c):
+      kind = .latest
+      zipf = Zipfian(n: n, theta: c)
+    case .hotspot(let data, let op):
+      kind = .hotspot
+      a = data
+      b = op
+    case .exponential(let percentile, let fraction):
+      kind = .exponential
+      a = -log(1 - percentile / 100) / (Double(n) * fraction)
+    case .selfSimilar(let skew):
+      kind = .selfSimilar
+      a = log(skew) / log(1 - skew)
     }
+  }
 
-    /// The next key number in [0, count).
-    @inlinable
-    public mutating func next(_ rng: inout Xoshiro256, count: UInt64) -> UInt64 {
-        let c = max(count, 1)
-        switch kind {
-        case .uniform:
-            return rng.next(below: c)
-        case .sequential:
-            let k = sequentialNext % c
-            sequentialNext = k + 1
-            return k
-        case .zipfian:
-            // Ranks beyond the current count are redrawn (YCSB does the same); a few tries, then uniform.
-            for _ in 0..<8 {
-                let r = zipf.unsafelyUnwrapped.rank(rng.nextDouble())
-                if r < c { return r }
-            }
-            return rng.next(below: c)
-        case .scrambled:
-            for _ in 0..<8 {
-                let k = ycsbFNVHash64(zipf.unsafelyUnwrapped.rank(rng.nextDouble())) % max(c, 1)
-                if k < c { return k }
-            }
-            return rng.next(below: c)
-        case .latest:
-            if zipf.unsafelyUnwrapped.n < c { zipf!.grow(to: c) }
-            return c - 1 - min(zipf.unsafelyUnwrapped.rank(rng.nextDouble()), c - 1)
-        case .hotspot:
-            let hot = UInt64(Double(c) * a)
-            if hot > 0 && (rng.nextDouble() < b || hot >= c) { return rng.next(below: hot) }
-            return hot + rng.next(below: c - hot)
-        case .exponential:
-            for _ in 0..<8 {
-                let back = -log(1 - rng.nextDouble()) / a
-                if back < Double(c) { return c - 1 - UInt64(back) }
-            }
-            return c - 1
-        case .selfSimilar:
-            let k = UInt64(Double(c) * pow(rng.nextDouble(), a))
-            return min(k, c - 1)
-        }
+  /// The next key number in [0, count).
+  @inlinable
+  public mutating func next(_ rng: inout Xoshiro256, count: UInt64) -> UInt64 {
+    let c = max(count, 1)
+    switch kind {
+    case .uniform:
+      return rng.next(below: c)
+    case .sequential:
+      let k = sequentialNext % c
+      sequentialNext = k + 1
+      return k
+    case .zipfian:
+      // Ranks beyond the current count are redrawn (YCSB does the same); a few tries, then uniform.
+      for _ in 0..<8 {
+        let r = zipf.unsafelyUnwrapped.rank(rng.nextDouble())
+        if r < c { return r }
+      }
+      return rng.next(below: c)
+    case .scrambled:
+      for _ in 0..<8 {
+        let k = ycsbFNVHash64(zipf.unsafelyUnwrapped.rank(rng.nextDouble())) % max(c, 1)
+        if k < c { return k }
+      }
+      return rng.next(below: c)
+    case .latest:
+      if zipf.unsafelyUnwrapped.n < c { zipf!.grow(to: c) }
+      return c - 1 - min(zipf.unsafelyUnwrapped.rank(rng.nextDouble()), c - 1)
+    case .hotspot:
+      let hot = UInt64(Double(c) * a)
+      if hot > 0 && (rng.nextDouble() < b || hot >= c) { return rng.next(below: hot) }
+      return hot + rng.next(below: c - hot)
+    case .exponential:
+      for _ in 0..<8 {
+        let back = -log(1 - rng.nextDouble()) / a
+        if back < Double(c) { return c - 1 - UInt64(back) }
+      }
+      return c - 1
+    case .selfSimilar:
+      let k = UInt64(Double(c) * pow(rng.nextDouble(), a))
+      return min(k, c - 1)
     }
+  }
 }
 
 /// Draws sizes (values, scan lengths) from a `SizeDistribution`.
 public struct SizeChooser: Sendable {
-    @usableFromInline let lo: UInt64
-    @usableFromInline let width: UInt64
-    @usableFromInline let zipf: Zipfian?
+  @usableFromInline let lo: UInt64
+  @usableFromInline let width: UInt64
+  @usableFromInline let zipf: Zipfian?
 
-    public init(_ d: SizeDistribution) {
-        switch d {
-        case .constant(let n): (lo, width, zipf) = (UInt64(n), 1, nil)
-        case .uniform(let a, let b): (lo, width, zipf) = (UInt64(a), UInt64(b - a + 1), nil)
-        case .zipfian(let a, let b): (lo, width, zipf) = (UInt64(a), UInt64(b - a + 1), Zipfian(n: UInt64(b - a + 1), theta: 0.99))
-        }
+  public init(_ d: SizeDistribution) {
+    switch d {
+    case .constant(let n): (lo, width, zipf) = (UInt64(n), 1, nil)
+    case .uniform(let a, let b): (lo, width, zipf) = (UInt64(a), UInt64(b - a + 1), nil)
+    case .zipfian(let a, let b):
+      (lo, width, zipf) = (UInt64(a), UInt64(b - a + 1), Zipfian(n: UInt64(b - a + 1), theta: 0.99))
     }
+  }
 
-    @inlinable @inline(__always)
-    public func next(_ rng: inout Xoshiro256) -> Int {
-        if width == 1 { return Int(lo) }
-        if let z = zipf { return Int(lo + z.rank(rng.nextDouble())) }
-        return Int(lo + rng.next(below: width))
-    }
+  @inlinable @inline(__always)
+  public func next(_ rng: inout Xoshiro256) -> Int {
+    if width == 1 { return Int(lo) }
+    if let z = zipf { return Int(lo + z.rank(rng.nextDouble())) }
+    return Int(lo + rng.next(below: width))
+  }
 }
 
 /// Writes the bytes of key number `k` for a key shape.
 public struct KeyEncoder: Sendable {
-    @usableFromInline let int64: Bool
-    @usableFromInline let hashed: Bool
-    @usableFromInline let prefix: [UInt8]
-    @usableFromInline let padding: Int
+  @usableFromInline let int64: Bool
+  @usableFromInline let hashed: Bool
+  @usableFromInline let prefix: [UInt8]
+  @usableFromInline let padding: Int
 
-    public init(_ shape: KeyShape, hashed: Bool) {
-        self.hashed = hashed
-        switch shape {
-        case .int64: (int64, prefix, padding) = (true, [], 0)
-        case .ycsb(let p, let z): (int64, prefix, padding) = (false, Array(p.utf8), z)
-        }
+  public init(_ shape: KeyShape, hashed: Bool) {
+    self.hashed = hashed
+    switch shape {
+    case .int64: (int64, prefix, padding) = (true, [], 0)
+    case .ycsb(let p, let z): (int64, prefix, padding) = (false, Array(p.utf8), z)
     }
+  }
 
-    /// Largest key this encoder writes, in bytes.
-    public var maxLength: Int { int64 ? 8 : prefix.count + max(padding, 20) }
+  /// Largest key this encoder writes, in bytes.
+  public var maxLength: Int { int64 ? 8 : prefix.count + max(padding, 20) }
 
-    /// Writes key `k` at `out` (at least `maxLength` bytes); returns its length.
-    @inlinable @inline(__always)
-    public func encode(_ k: UInt64, into out: UnsafeMutableRawPointer) -> Int {
-        if int64 {
-            out.storeBytes(of: (hashed ? mix64(k) : k).bigEndian, as: UInt64.self)
-            return 8
-        }
-        var v = hashed ? ycsbFNVHash64(k) : k
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, filled from the end
-        return withUnsafeMutableBytes(of: &digits) { scratch in
-            var i = 24
-            repeat {
-                i -= 1
-                scratch[i] = UInt8(truncatingIfNeeded: 48 + v % 10)
-                v /= 10
-            } while v > 0
-            let nd = 24 - i
-            let pad = max(padding - nd, 0)
-            var o = 0
-            for byte in prefix {
-                out.storeBytes(of: byte, toByteOffset: o, as: UInt8.self)
-                o += 1
-            }
-            if pad > 0 {
-                out.advanced(by: o).initializeMemory(as: UInt8.self, repeating: 48, count: pad)
-                o += pad
-            }
-            out.advanced(by: o).copyMemory(from: scratch.baseAddress!.advanced(by: i), byteCount: nd)
-            return o + nd
-        }
+  /// Writes key `k` at `out` (at least `maxLength` bytes); returns its length.
+  @inlinable @inline(__always)
+  public func encode(_ k: UInt64, into out: UnsafeMutableRawPointer) -> Int {
+    if int64 {
+      out.storeBytes(of: (hashed ? mix64(k) : k).bigEndian, as: UInt64.self)
+      return 8
     }
+    var v = hashed ? ycsbFNVHash64(k) : k
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, filled from the end
+    return withUnsafeMutableBytes(of: &digits) { scratch in
+      var i = 24
+      repeat {
+        i -= 1
+        scratch[i] = UInt8(truncatingIfNeeded: 48 + v % 10)
+        v /= 10
+      } while v > 0
+      let nd = 24 - i
+      let pad = max(padding - nd, 0)
+      var o = 0
+      for byte in prefix {
+        out.storeBytes(of: byte, toByteOffset: o, as: UInt8.self)
+        o += 1
+      }
+      if pad > 0 {
+        out.advanced(by: o).initializeMemory(as: UInt8.self, repeating: 48, count: pad)
+        o += pad
+      }
+      out.advanced(by: o).copyMemory(from: scratch.baseAddress!.advanced(by: i), byteCount: nd)
+      return o + nd
+    }
+  }
 }

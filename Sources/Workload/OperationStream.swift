@@ -1,165 +1,184 @@
 /// One operation, ready to issue: key and value bytes live in the stream's reusable buffers and
 /// stay valid until the next call to `next()`.
 public struct Operation {
-    public var kind: OpKind
-    public var key: UnsafeRawBufferPointer
-    /// The value to write (insert, update, rmw); empty otherwise.
-    public var value: UnsafeRawBufferPointer
-    /// Entries to visit (scan).
-    public var scanLength: Int
+  public var kind: OpKind
+  public var key: UnsafeRawBufferPointer
+  /// The value to write (insert, update, rmw); empty otherwise.
+  public var value: UnsafeRawBufferPointer
+  /// Entries to visit (scan).
+  public var scanLength: Int
 
-    @inlinable
-    public init(kind: OpKind, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, scanLength: Int) {
-        self.kind = kind
-        self.key = key
-        self.value = value
-        self.scanLength = scanLength
-    }
+  @inlinable
+  public init(
+    kind: OpKind, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, scanLength: Int
+  ) {
+    self.kind = kind
+    self.key = key
+    self.value = value
+    self.scanLength = scanLength
+  }
 }
 
 /// Owns a stream's byte buffers (freed when the last copy of the stream goes away).
 final class StreamBuffers: @unchecked Sendable {
-    let key: UnsafeMutableRawPointer
-    let value: UnsafeMutableRawPointer
-    init(keyCapacity: Int, valueCapacity: Int) {
-        key = .allocate(byteCount: max(keyCapacity, 64), alignment: 16)
-        value = .allocate(byteCount: max(valueCapacity, 64), alignment: 16)
-        // A printable filler; each written value gets a unique 8-byte stamp in front.
-        for i in 0..<max(valueCapacity, 64) { value.storeBytes(of: UInt8(97 + i % 26), toByteOffset: i, as: UInt8.self) }
+  let key: UnsafeMutableRawPointer
+  let value: UnsafeMutableRawPointer
+  init(keyCapacity: Int, valueCapacity: Int) {
+    key = .allocate(byteCount: max(keyCapacity, 64), alignment: 16)
+    value = .allocate(byteCount: max(valueCapacity, 64), alignment: 16)
+    // A printable filler; each written value gets a unique 8-byte stamp in front.
+    for i in 0..<max(valueCapacity, 64) {
+      value.storeBytes(of: UInt8(97 + i % 26), toByteOffset: i, as: UInt8.self)
     }
-    deinit {
-        key.deallocate()
-        value.deallocate()
-    }
+  }
+  deinit {
+    key.deallocate()
+    value.deallocate()
+  }
 }
 
 /// A deterministic per-thread stream of operations: seed, phase and thread index fully determine
 /// it, so the same spec yields the same operations on every run and for every engine. Generated
 /// from the spec, or replayed from a trace.
 public struct OperationStream {
-    let buffers: StreamBuffers
-    @usableFromInline let keyBuffer: UnsafeMutableRawPointer
-    @usableFromInline let valueBuffer: UnsafeMutableRawPointer
-    @usableFromInline var rng: Xoshiro256
-    @usableFromInline var chooser: KeyChooser
-    @usableFromInline let encoder: KeyEncoder
-    @usableFromInline let valueSizes: SizeChooser
-    @usableFromInline let scanSizes: SizeChooser
-    /// Cumulative op-mix thresholds on the 64-bit random range, in `OpKind` order.
-    @usableFromInline let thresholds: [UInt64]
-    @usableFromInline let records: UInt64
-    @usableFromInline let threadIndex: UInt64
-    @usableFromInline let threadCount: UInt64
-    /// Inserts this thread made in the run phase.
-    @usableFromInline var inserted: UInt64 = 0
-    @usableFromInline var stamp: UInt64
-    @usableFromInline let isLoad: Bool
-    @usableFromInline var loadNext: UInt64 = 0
-    @usableFromInline var loadEnd: UInt64 = 0
-    @usableFromInline let tape: TraceTape.Section?
-    @usableFromInline var tapeOffset = 0
+  let buffers: StreamBuffers
+  @usableFromInline let keyBuffer: UnsafeMutableRawPointer
+  @usableFromInline let valueBuffer: UnsafeMutableRawPointer
+  @usableFromInline var rng: Xoshiro256
+  @usableFromInline var chooser: KeyChooser
+  @usableFromInline let encoder: KeyEncoder
+  @usableFromInline let valueSizes: SizeChooser
+  @usableFromInline let scanSizes: SizeChooser
+  /// Cumulative op-mix thresholds on the 64-bit random range, in `OpKind` order.
+  @usableFromInline let thresholds: [UInt64]
+  @usableFromInline let records: UInt64
+  @usableFromInline let threadIndex: UInt64
+  @usableFromInline let threadCount: UInt64
+  /// Inserts this thread made in the run phase.
+  @usableFromInline var inserted: UInt64 = 0
+  @usableFromInline var stamp: UInt64
+  @usableFromInline let isLoad: Bool
+  @usableFromInline var loadNext: UInt64 = 0
+  @usableFromInline var loadEnd: UInt64 = 0
+  @usableFromInline let tape: TraceTape.Section?
+  @usableFromInline var tapeOffset = 0
 
-    /// The stream of `thread` (of `threads`) for `phase` of `spec`.
-    public init(spec: WorkloadSpec, phase: Phase, thread: Int, threads: Int) {
-        let keys = KeyEncoder(spec.keyShape, hashed: !spec.orderedInserts)
-        self.init(spec: spec, phase: phase, thread: thread, threads: threads, keyCapacity: keys.maxLength, tape: nil)
+  /// The stream of `thread` (of `threads`) for `phase` of `spec`.
+  public init(spec: WorkloadSpec, phase: Phase, thread: Int, threads: Int) {
+    let keys = KeyEncoder(spec.keyShape, hashed: !spec.orderedInserts)
+    self.init(
+      spec: spec, phase: phase, thread: thread, threads: threads, keyCapacity: keys.maxLength,
+      tape: nil)
+  }
+
+  /// Replays one thread's section of a trace; `spec` supplies nothing but buffer sizes.
+  public init(replaying section: TraceTape.Section, spec: WorkloadSpec) {
+    self.init(
+      spec: spec, phase: .run, thread: 0, threads: 1, keyCapacity: section.maxKeyLength,
+      tape: section)
+  }
+
+  init(
+    spec: WorkloadSpec, phase: Phase, thread: Int, threads: Int, keyCapacity: Int,
+    tape: TraceTape.Section?
+  ) {
+    let valueCapacity = max(spec.valueSize.maximum, tape?.maxValueLength ?? 0)
+    buffers = StreamBuffers(keyCapacity: keyCapacity, valueCapacity: valueCapacity)
+    keyBuffer = buffers.key
+    valueBuffer = buffers.value
+    self.tape = tape
+    let phaseSalt: UInt64 = phase == .load ? 0x4C4F_4144 : 0x5255_4E00
+    rng = Xoshiro256(seed: mix64(spec.seed ^ phaseSalt) ^ mix64(UInt64(thread) &+ 0x1234_5678))
+    stamp = mix64(spec.seed ^ UInt64(thread) << 32 ^ phaseSalt)
+    records = UInt64(spec.records)
+    threadIndex = UInt64(thread)
+    threadCount = UInt64(threads)
+    isLoad = phase == .load
+    encoder = KeyEncoder(spec.keyShape, hashed: !spec.orderedInserts)
+    valueSizes = SizeChooser(spec.valueSize)
+    scanSizes = SizeChooser(spec.scanLength)
+    let space = UInt64(spec.records + spec.expectedRunInserts)
+    let start = UInt64(spec.records) * UInt64(thread) / UInt64(max(threads, 1))
+    chooser = KeyChooser(
+      spec.requestDistribution, records: UInt64(spec.records), space: space, start: start)
+    var cumulative = 0.0
+    thresholds = OpKind.allCases.map { k in
+      cumulative += spec.proportion(k)
+      return cumulative >= 1 ? UInt64.max : UInt64(cumulative * 18_446_744_073_709_551_616.0)
     }
-
-    /// Replays one thread's section of a trace; `spec` supplies nothing but buffer sizes.
-    public init(replaying section: TraceTape.Section, spec: WorkloadSpec) {
-        self.init(spec: spec, phase: .run, thread: 0, threads: 1, keyCapacity: section.maxKeyLength, tape: section)
+    if isLoad {
+      // Each load thread inserts its own contiguous range of key numbers.
+      loadNext = records * threadIndex / threadCount
+      loadEnd = records * (threadIndex + 1) / threadCount
     }
+  }
 
-    init(spec: WorkloadSpec, phase: Phase, thread: Int, threads: Int, keyCapacity: Int, tape: TraceTape.Section?) {
-        let valueCapacity = max(spec.valueSize.maximum, tape?.maxValueLength ?? 0)
-        buffers = StreamBuffers(keyCapacity: keyCapacity, valueCapacity: valueCapacity)
-        keyBuffer = buffers.key
-        valueBuffer = buffers.value
-        self.tape = tape
-        let phaseSalt: UInt64 = phase == .load ? 0x4C4F_4144 : 0x5255_4E00
-        rng = Xoshiro256(seed: mix64(spec.seed ^ phaseSalt) ^ mix64(UInt64(thread) &+ 0x1234_5678))
-        stamp = mix64(spec.seed ^ UInt64(thread) << 32 ^ phaseSalt)
-        records = UInt64(spec.records)
-        threadIndex = UInt64(thread)
-        threadCount = UInt64(threads)
-        isLoad = phase == .load
-        encoder = KeyEncoder(spec.keyShape, hashed: !spec.orderedInserts)
-        valueSizes = SizeChooser(spec.valueSize)
-        scanSizes = SizeChooser(spec.scanLength)
-        let space = UInt64(spec.records + spec.expectedRunInserts)
-        let start = UInt64(spec.records) * UInt64(thread) / UInt64(max(threads, 1))
-        chooser = KeyChooser(spec.requestDistribution, records: UInt64(spec.records), space: space, start: start)
-        var cumulative = 0.0
-        thresholds = OpKind.allCases.map { k in
-            cumulative += spec.proportion(k)
-            return cumulative >= 1 ? UInt64.max : UInt64(cumulative * 18_446_744_073_709_551_616.0)
-        }
-        if isLoad {
-            // Each load thread inserts its own contiguous range of key numbers.
-            loadNext = records * threadIndex / threadCount
-            loadEnd = records * (threadIndex + 1) / threadCount
-        }
+  /// Key numbers this thread believes exist: the loaded records plus the inserts all threads
+  /// have made if they progress at this thread's pace.
+  @inlinable @inline(__always)
+  var liveCount: UInt64 { records &+ inserted &* threadCount }
+
+  /// The next operation; nil when a load range or a trace section is exhausted (the run phase
+  /// generates without end; the runner decides when to stop).
+  @inlinable
+  public mutating func next() -> Operation? {
+    if tape != nil { return nextFromTape() }
+    if isLoad {
+      guard loadNext < loadEnd else { return nil }
+      let k = loadNext
+      loadNext += 1
+      return Operation(kind: .insert, key: key(k), value: value(), scanLength: 0)
     }
-
-    /// Key numbers this thread believes exist: the loaded records plus the inserts all threads
-    /// have made if they progress at this thread's pace.
-    @inlinable @inline(__always)
-    var liveCount: UInt64 { records &+ inserted &* threadCount }
-
-    /// The next operation; nil when a load range or a trace section is exhausted (the run phase
-    /// generates without end; the runner decides when to stop).
-    @inlinable
-    public mutating func next() -> Operation? {
-        if tape != nil { return nextFromTape() }
-        if isLoad {
-            guard loadNext < loadEnd else { return nil }
-            let k = loadNext
-            loadNext += 1
-            return Operation(kind: .insert, key: key(k), value: value(), scanLength: 0)
-        }
-        let r = rng.next()
-        var kindIndex = 0
-        while kindIndex < 5 && r >= thresholds[kindIndex] { kindIndex += 1 }
-        let kind = OpKind(rawValue: kindIndex).unsafelyUnwrapped
-        switch kind {
-        case .insert:
-            let k = records &+ threadIndex &+ inserted &* threadCount
-            inserted += 1
-            return Operation(kind: .insert, key: key(k), value: value(), scanLength: 0)
-        case .read, .delete:
-            return Operation(kind: kind, key: key(chooser.next(&rng, count: liveCount)), value: UnsafeRawBufferPointer(start: nil, count: 0), scanLength: 0)
-        case .update, .rmw:
-            return Operation(kind: kind, key: key(chooser.next(&rng, count: liveCount)), value: value(), scanLength: 0)
-        case .scan:
-            let k = chooser.next(&rng, count: liveCount)
-            return Operation(kind: .scan, key: key(k), value: UnsafeRawBufferPointer(start: nil, count: 0), scanLength: scanSizes.next(&rng))
-        }
+    let r = rng.next()
+    var kindIndex = 0
+    while kindIndex < 5 && r >= thresholds[kindIndex] { kindIndex += 1 }
+    let kind = OpKind(rawValue: kindIndex).unsafelyUnwrapped
+    switch kind {
+    case .insert:
+      let k = records &+ threadIndex &+ inserted &* threadCount
+      inserted += 1
+      return Operation(kind: .insert, key: key(k), value: value(), scanLength: 0)
+    case .read, .delete:
+      return Operation(
+        kind: kind, key: key(chooser.next(&rng, count: liveCount)),
+        value: UnsafeRawBufferPointer(start: nil, count: 0), scanLength: 0)
+    case .update, .rmw:
+      return Operation(
+        kind: kind, key: key(chooser.next(&rng, count: liveCount)), value: value(), scanLength: 0)
+    case .scan:
+      let k = chooser.next(&rng, count: liveCount)
+      return Operation(
+        kind: .scan, key: key(k), value: UnsafeRawBufferPointer(start: nil, count: 0),
+        scanLength: scanSizes.next(&rng))
     }
+  }
 
-    @inlinable @inline(__always)
-    mutating func key(_ k: UInt64) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: keyBuffer, count: encoder.encode(k, into: keyBuffer))
-    }
+  @inlinable @inline(__always)
+  mutating func key(_ k: UInt64) -> UnsafeRawBufferPointer {
+    UnsafeRawBufferPointer(start: keyBuffer, count: encoder.encode(k, into: keyBuffer))
+  }
 
-    @inlinable @inline(__always)
-    mutating func value(length: Int? = nil) -> UnsafeRawBufferPointer {
-        let n = length ?? valueSizes.next(&rng)
-        stamp &+= 1
-        var s = mix64(stamp)
-        withUnsafeBytes(of: &s) { valueBuffer.copyMemory(from: $0.baseAddress!, byteCount: min(n, 8)) }
-        return UnsafeRawBufferPointer(start: valueBuffer, count: n)
-    }
+  @inlinable @inline(__always)
+  mutating func value(length: Int? = nil) -> UnsafeRawBufferPointer {
+    let n = length ?? valueSizes.next(&rng)
+    stamp &+= 1
+    var s = mix64(stamp)
+    withUnsafeBytes(of: &s) { valueBuffer.copyMemory(from: $0.baseAddress!, byteCount: min(n, 8)) }
+    return UnsafeRawBufferPointer(start: valueBuffer, count: n)
+  }
 
-    @usableFromInline
-    mutating func nextFromTape() -> Operation? {
-        guard let t = tape, let rec = t.record(at: tapeOffset) else { return nil }
-        tapeOffset = rec.next
-        keyBuffer.copyMemory(from: rec.key.baseAddress ?? UnsafeRawPointer(keyBuffer), byteCount: rec.key.count)
-        let key = UnsafeRawBufferPointer(start: keyBuffer, count: rec.key.count)
-        let needsValue = rec.kind == .insert || rec.kind == .update || rec.kind == .rmw
-        return Operation(
-            kind: rec.kind, key: key,
-            value: needsValue ? value(length: rec.valueLength) : UnsafeRawBufferPointer(start: nil, count: 0),
-            scanLength: rec.scanLength)
-    }
+  @usableFromInline
+  mutating func nextFromTape() -> Operation? {
+    guard let t = tape, let rec = t.record(at: tapeOffset) else { return nil }
+    tapeOffset = rec.next
+    keyBuffer.copyMemory(
+      from: rec.key.baseAddress ?? UnsafeRawPointer(keyBuffer), byteCount: rec.key.count)
+    let key = UnsafeRawBufferPointer(start: keyBuffer, count: rec.key.count)
+    let needsValue = rec.kind == .insert || rec.kind == .update || rec.kind == .rmw
+    return Operation(
+      kind: rec.kind, key: key,
+      value: needsValue
+        ? value(length: rec.valueLength) : UnsafeRawBufferPointer(start: nil, count: 0),
+      scanLength: rec.scanLength)
+  }
 }

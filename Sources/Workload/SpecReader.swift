@@ -3,342 +3,400 @@ import Foundation
 /// Loads a workload file (YAML, or a YCSB `.properties` / extension-less property file), applies
 /// `-p key=value` overrides (YCSB property names or spec field paths), and validates everything.
 public enum WorkloadLoader {
-    public static func load(path: String, overrides: [String] = []) throws -> WorkloadSpec {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SpecError(file: path, line: nil, field: "(file)", message: "cannot read the file; check the path")
-        }
-        let text = String(decoding: data, as: UTF8.self)
-        return try parse(text, file: path, overrides: overrides)
+  public static func load(path: String, overrides: [String] = []) throws -> WorkloadSpec {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw SpecError(
+        file: path, line: nil, field: "(file)", message: "cannot read the file; check the path")
     }
+    let text = String(decoding: data, as: UTF8.self)
+    return try parse(text, file: path, overrides: overrides)
+  }
 
-    /// Parses spec text. Files ending in `.yaml`/`.yml` are YAML; anything else is read as YCSB
-    /// properties.
-    public static func parse(_ text: String, file: String, overrides: [String] = []) throws -> WorkloadSpec {
-        let isYAML = file.hasSuffix(".yaml") || file.hasSuffix(".yml")
-        var node: SpecNode
-        if isYAML {
-            node = try SpecNode.parseYAML(text, file: file)
-            node = try YCSBProperties.apply(try parseOverrides(overrides, file: file), to: node, file: file, ycsbDefaults: false)
-        } else {
-            let props = try YCSBProperties.parse(text, file: file) + (try parseOverrides(overrides, file: file))
-            node = try YCSBProperties.apply(props, to: .mapping([], line: 1), file: file, ycsbDefaults: true)
-        }
-        let base = (file as NSString).lastPathComponent
-        let defaultName = isYAML ? (base as NSString).deletingPathExtension : base
-        return try SpecReader(file: file).read(node, defaultName: defaultName)
+  /// Parses spec text. Files ending in `.yaml`/`.yml` are YAML; anything else is read as YCSB
+  /// properties.
+  public static func parse(_ text: String, file: String, overrides: [String] = []) throws
+    -> WorkloadSpec
+  {
+    let isYAML = file.hasSuffix(".yaml") || file.hasSuffix(".yml")
+    var node: SpecNode
+    if isYAML {
+      node = try SpecNode.parseYAML(text, file: file)
+      node = try YCSBProperties.apply(
+        try parseOverrides(overrides, file: file), to: node, file: file, ycsbDefaults: false)
+    } else {
+      let props =
+        try YCSBProperties.parse(text, file: file) + (try parseOverrides(overrides, file: file))
+      node = try YCSBProperties.apply(
+        props, to: .mapping([], line: 1), file: file, ycsbDefaults: true)
     }
+    let base = (file as NSString).lastPathComponent
+    let defaultName = isYAML ? (base as NSString).deletingPathExtension : base
+    return try SpecReader(file: file).read(node, defaultName: defaultName)
+  }
 
-    static func parseOverrides(_ overrides: [String], file: String) throws -> [YCSBProperties.Property] {
-        try overrides.map { o in
-            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
-                throw SpecError(file: file, line: 0, field: o, message: "an override must be written key=value")
-            }
-            return .init(key: String(o[..<eq]).trimmingCharacters(in: .whitespaces),
-                         value: String(o[o.index(after: eq)...]).trimmingCharacters(in: .whitespaces), line: 0)
-        }
+  static func parseOverrides(_ overrides: [String], file: String) throws -> [YCSBProperties
+    .Property]
+  {
+    try overrides.map { o in
+      guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
+        throw SpecError(
+          file: file, line: 0, field: o, message: "an override must be written key=value")
+      }
+      return .init(
+        key: String(o[..<eq]).trimmingCharacters(in: .whitespaces),
+        value: String(o[o.index(after: eq)...]).trimmingCharacters(in: .whitespaces), line: 0)
     }
+  }
 }
 
 /// Turns a `SpecNode` tree into a validated `WorkloadSpec`.
 struct SpecReader {
-    let file: String
+  let file: String
 
-    func fail(_ field: String, _ node: SpecNode?, _ message: String) -> SpecError {
-        SpecError(file: file, line: node?.line, field: field, message: message)
+  func fail(_ field: String, _ node: SpecNode?, _ message: String) -> SpecError {
+    SpecError(file: file, line: node?.line, field: field, message: message)
+  }
+
+  /// A mapping whose keys are consumed one by one; leftovers are unknown fields.
+  final class Fields {
+    let reader: SpecReader
+    let path: String
+    let node: SpecNode
+    var pairs: [(key: String, value: SpecNode, line: Int)]
+
+    init(_ reader: SpecReader, _ node: SpecNode, path: String) throws {
+      self.reader = reader
+      self.path = path
+      self.node = node
+      guard case .mapping(let p, _) = node else {
+        throw reader.fail(
+          path.isEmpty ? "(document)" : path, node, "expected a mapping of field: value")
+      }
+      pairs = p
     }
 
-    /// A mapping whose keys are consumed one by one; leftovers are unknown fields.
-    final class Fields {
-        let reader: SpecReader
-        let path: String
-        let node: SpecNode
-        var pairs: [(key: String, value: SpecNode, line: Int)]
+    func field(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-        init(_ reader: SpecReader, _ node: SpecNode, path: String) throws {
-            self.reader = reader
-            self.path = path
-            self.node = node
-            guard case .mapping(let p, _) = node else {
-                throw reader.fail(path.isEmpty ? "(document)" : path, node, "expected a mapping of field: value")
-            }
-            pairs = p
-        }
-
-        func field(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-
-        func take(_ key: String) -> SpecNode? {
-            guard let i = pairs.firstIndex(where: { $0.key == key }) else { return nil }
-            return pairs.remove(at: i).value
-        }
-
-        func finish(allowed: [String]) throws {
-            guard let extra = pairs.first else { return }
-            let hint = closest(extra.key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
-            throw SpecError(
-                file: reader.file, line: extra.line, field: field(extra.key),
-                message: "unknown field\(hint); allowed here: \(allowed.joined(separator: ", "))")
-        }
+    func take(_ key: String) -> SpecNode? {
+      guard let i = pairs.firstIndex(where: { $0.key == key }) else { return nil }
+      return pairs.remove(at: i).value
     }
 
-    // MARK: scalars
-
-    func string(_ node: SpecNode, _ field: String) throws -> String {
-        guard case .scalar(let s, _) = node else { throw fail(field, node, "expected a single value") }
-        return s
+    func finish(allowed: [String]) throws {
+      guard let extra = pairs.first else { return }
+      let hint = closest(extra.key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
+      throw SpecError(
+        file: reader.file, line: extra.line, field: field(extra.key),
+        message: "unknown field\(hint); allowed here: \(allowed.joined(separator: ", "))")
     }
+  }
 
-    func int(_ node: SpecNode, _ field: String, min: Int = 0) throws -> Int {
-        let s = try string(node, field).replacingOccurrences(of: "_", with: "")
-        guard let v = Int(s) ?? Double(s).flatMap({ $0 == $0.rounded() && abs($0) < 9.2e18 ? Int($0) : nil }) else {
-            throw fail(field, node, "'\(s)' is not a whole number")
-        }
-        guard v >= min else { throw fail(field, node, "must be ≥ \(min), got \(v)") }
-        return v
+  // MARK: scalars
+
+  func string(_ node: SpecNode, _ field: String) throws -> String {
+    guard case .scalar(let s, _) = node else { throw fail(field, node, "expected a single value") }
+    return s
+  }
+
+  func int(_ node: SpecNode, _ field: String, min: Int = 0) throws -> Int {
+    let s = try string(node, field).replacingOccurrences(of: "_", with: "")
+    guard
+      let v = Int(s)
+        ?? Double(s).flatMap({ $0 == $0.rounded() && abs($0) < 9.2e18 ? Int($0) : nil })
+    else {
+      throw fail(field, node, "'\(s)' is not a whole number")
     }
+    guard v >= min else { throw fail(field, node, "must be ≥ \(min), got \(v)") }
+    return v
+  }
 
-    func double(_ node: SpecNode, _ field: String, in range: ClosedRange<Double>? = nil) throws -> Double {
-        let s = try string(node, field)
-        guard let v = Double(s.replacingOccurrences(of: "_", with: "")), v.isFinite else {
-            throw fail(field, node, "'\(s)' is not a number")
-        }
-        if let r = range, !r.contains(v) { throw fail(field, node, "must be in \(r.lowerBound)...\(r.upperBound), got \(v)") }
-        return v
+  func double(_ node: SpecNode, _ field: String, in range: ClosedRange<Double>? = nil) throws
+    -> Double
+  {
+    let s = try string(node, field)
+    guard let v = Double(s.replacingOccurrences(of: "_", with: "")), v.isFinite else {
+      throw fail(field, node, "'\(s)' is not a number")
     }
-
-    func intList(_ node: SpecNode, _ field: String, min: Int) throws -> [Int] {
-        switch node {
-        case .scalar(let s, _) where s.contains(","):
-            return try s.split(separator: ",").map { try int(.scalar(String($0).trimmingCharacters(in: .whitespaces), line: node.line), field, min: min) }
-        case .scalar: return [try int(node, field, min: min)]
-        case .sequence(let items, _):
-            guard !items.isEmpty else { throw fail(field, node, "must list at least one value") }
-            return try items.map { try int($0, field, min: min) }
-        default: throw fail(field, node, "expected a number or a list of numbers")
-        }
+    if let r = range, !r.contains(v) {
+      throw fail(field, node, "must be in \(r.lowerBound)...\(r.upperBound), got \(v)")
     }
+    return v
+  }
 
-    // MARK: document
-
-    static let topFields = [
-        "name", "description", "records", "operations", "duration", "warmup", "load_threads", "threads", "mix",
-        "request_distribution", "insert_order", "keys", "value_size", "scan_length", "engines", "repeats", "seed",
-        "interval", "percentiles", "target",
-    ]
-
-    func read(_ root: SpecNode, defaultName: String) throws -> WorkloadSpec {
-        let f = try Fields(self, root, path: "")
-        var spec = WorkloadSpec(file: file, name: defaultName)
-        if let n = f.take("name") { spec.name = try string(n, "name") }
-        if let n = f.take("description") { spec.description = try string(n, "description") }
-        if let n = f.take("records") { spec.records = try int(n, "records") }
-        let ops = f.take("operations")
-        let duration = f.take("duration")
-        spec.operations = try ops.map { try int($0, "operations") }
-        spec.duration = try duration.map { try double($0, "duration", in: 0.001...1e7) }
-        if ops == nil && duration == nil { spec.operations = 100_000 }
-        if let n = f.take("warmup") { spec.warmup = try warmup(n) }
-        if let n = f.take("load_threads") { spec.loadThreads = try int(n, "load_threads", min: 1) }
-        if let n = f.take("threads") { spec.threads = try intList(n, "threads", min: 1) }
-        if let n = f.take("mix") { spec.mix = try mix(n) }
-        if let n = f.take("request_distribution") { spec.requestDistribution = try distribution(n) }
-        if let n = f.take("insert_order") {
-            switch try string(n, "insert_order") {
-            case "hashed": spec.orderedInserts = false
-            case "ordered": spec.orderedInserts = true
-            case let s: throw fail("insert_order", n, "'\(s)' is not allowed (use hashed | ordered)")
-            }
-        }
-        if let n = f.take("keys") { spec.keyShape = try keys(n) }
-        if let n = f.take("value_size") { spec.valueSize = try size(n, "value_size", min: 0, max: 1 << 20) }
-        if let n = f.take("scan_length") { spec.scanLength = try size(n, "scan_length", min: 1, max: 1 << 20) }
-        if let n = f.take("engines") { spec.engines = try engines(n) }
-        if let n = f.take("repeats") { spec.repeats = try int(n, "repeats", min: 1) }
-        if let n = f.take("seed") { spec.seed = UInt64(truncatingIfNeeded: try int(n, "seed")) }
-        if let n = f.take("interval") { spec.interval = try double(n, "interval", in: 0.01...3600) }
-        if let n = f.take("percentiles") {
-            guard case .sequence(let items, _) = n, !items.isEmpty else { throw fail("percentiles", n, "expected a list such as [50, 99, 99.9]") }
-            spec.percentiles = try items.map { try double($0, "percentiles", in: 0...100) }
-        }
-        if let n = f.take("target") {
-            let t = try double(n, "target", in: 0...1e12)
-            if t > 0 {
-                throw fail("target", n, "open-loop runs at a target rate are not implemented yet; remove it or set 0 (closed loop)")
-            }
-        }
-        try f.finish(allowed: Self.topFields)
-        if spec.operations == 0 && spec.duration == nil && spec.proportionSum > 0 { /* load-only run: fine */ }
-        return spec
+  func intList(_ node: SpecNode, _ field: String, min: Int) throws -> [Int] {
+    switch node {
+    case .scalar(let s, _) where s.contains(","):
+      return try s.split(separator: ",").map {
+        try int(
+          .scalar(String($0).trimmingCharacters(in: .whitespaces), line: node.line), field, min: min
+        )
+      }
+    case .scalar: return [try int(node, field, min: min)]
+    case .sequence(let items, _):
+      guard !items.isEmpty else { throw fail(field, node, "must list at least one value") }
+      return try items.map { try int($0, field, min: min) }
+    default: throw fail(field, node, "expected a number or a list of numbers")
     }
+  }
 
-    func warmup(_ n: SpecNode) throws -> Warmup {
-        if case .scalar = n {
-            let ops = try int(n, "warmup")
-            return ops == 0 ? .none : .operations(ops)
-        }
-        let f = try Fields(self, n, path: "warmup")
-        let ops = f.take("operations")
-        let secs = f.take("seconds")
-        try f.finish(allowed: ["operations", "seconds"])
-        switch (ops, secs) {
-        case (let o?, nil): return .operations(try int(o, "warmup.operations"))
-        case (nil, let s?): return .seconds(try double(s, "warmup.seconds", in: 0...86400))
-        default: throw fail("warmup", n, "give exactly one of operations or seconds")
-        }
+  // MARK: document
+
+  static let topFields = [
+    "name", "description", "records", "operations", "duration", "warmup", "load_threads", "threads",
+    "mix",
+    "request_distribution", "insert_order", "keys", "value_size", "scan_length", "engines",
+    "repeats", "seed",
+    "interval", "percentiles", "target",
+  ]
+
+  func read(_ root: SpecNode, defaultName: String) throws -> WorkloadSpec {
+    let f = try Fields(self, root, path: "")
+    var spec = WorkloadSpec(file: file, name: defaultName)
+    if let n = f.take("name") { spec.name = try string(n, "name") }
+    if let n = f.take("description") { spec.description = try string(n, "description") }
+    if let n = f.take("records") { spec.records = try int(n, "records") }
+    let ops = f.take("operations")
+    let duration = f.take("duration")
+    spec.operations = try ops.map { try int($0, "operations") }
+    spec.duration = try duration.map { try double($0, "duration", in: 0.001...1e7) }
+    if ops == nil && duration == nil { spec.operations = 100_000 }
+    if let n = f.take("warmup") { spec.warmup = try warmup(n) }
+    if let n = f.take("load_threads") { spec.loadThreads = try int(n, "load_threads", min: 1) }
+    if let n = f.take("threads") { spec.threads = try intList(n, "threads", min: 1) }
+    if let n = f.take("mix") { spec.mix = try mix(n) }
+    if let n = f.take("request_distribution") { spec.requestDistribution = try distribution(n) }
+    if let n = f.take("insert_order") {
+      switch try string(n, "insert_order") {
+      case "hashed": spec.orderedInserts = false
+      case "ordered": spec.orderedInserts = true
+      case let s: throw fail("insert_order", n, "'\(s)' is not allowed (use hashed | ordered)")
+      }
     }
-
-    static let mixNames = ["read", "update", "insert", "delete", "scan", "rmw"]
-
-    func mix(_ n: SpecNode) throws -> [OpKind: Double] {
-        let f = try Fields(self, n, path: "mix")
-        var mix: [OpKind: Double] = [:]
-        for kind in OpKind.allCases {
-            if let v = f.take(kind.name) { mix[kind] = try double(v, "mix.\(kind.name)", in: 0...1) }
-        }
-        try f.finish(allowed: Self.mixNames)
-        let sum = mix.values.reduce(0, +)
-        guard abs(sum - 1) < 1e-6 else {
-            let parts = OpKind.allCases.compactMap { k in mix[k].map { "\(k.name) \($0)" } }.joined(separator: " + ")
-            throw fail("mix", n, "proportions must sum to 1, got \(parts.isEmpty ? "nothing" : parts) = \(sum)")
-        }
-        return mix.filter { $0.value > 0 }
+    if let n = f.take("keys") { spec.keyShape = try keys(n) }
+    if let n = f.take("value_size") {
+      spec.valueSize = try size(n, "value_size", min: 0, max: 1 << 20)
     }
+    if let n = f.take("scan_length") {
+      spec.scanLength = try size(n, "scan_length", min: 1, max: 1 << 20)
+    }
+    if let n = f.take("engines") { spec.engines = try engines(n) }
+    if let n = f.take("repeats") { spec.repeats = try int(n, "repeats", min: 1) }
+    if let n = f.take("seed") { spec.seed = UInt64(truncatingIfNeeded: try int(n, "seed")) }
+    if let n = f.take("interval") { spec.interval = try double(n, "interval", in: 0.01...3600) }
+    if let n = f.take("percentiles") {
+      guard case .sequence(let items, _) = n, !items.isEmpty else {
+        throw fail("percentiles", n, "expected a list such as [50, 99, 99.9]")
+      }
+      spec.percentiles = try items.map { try double($0, "percentiles", in: 0...100) }
+    }
+    if let n = f.take("target") {
+      let t = try double(n, "target", in: 0...1e12)
+      if t > 0 {
+        throw fail(
+          "target", n,
+          "open-loop runs at a target rate are not implemented yet; remove it or set 0 (closed loop)"
+        )
+      }
+    }
+    try f.finish(allowed: Self.topFields)
+    if spec.operations == 0 && spec.duration == nil && spec.proportionSum > 0
+    { /* load-only run: fine */
+    }
+    return spec
+  }
 
-    static let distributionNames = ["uniform", "sequential", "zipfian", "scrambled_zipfian", "latest", "hotspot", "exponential", "selfsimilar"]
+  func warmup(_ n: SpecNode) throws -> Warmup {
+    if case .scalar = n {
+      let ops = try int(n, "warmup")
+      return ops == 0 ? .none : .operations(ops)
+    }
+    let f = try Fields(self, n, path: "warmup")
+    let ops = f.take("operations")
+    let secs = f.take("seconds")
+    try f.finish(allowed: ["operations", "seconds"])
+    switch (ops, secs) {
+    case (let o?, nil): return .operations(try int(o, "warmup.operations"))
+    case (nil, let s?): return .seconds(try double(s, "warmup.seconds", in: 0...86400))
+    default: throw fail("warmup", n, "give exactly one of operations or seconds")
+    }
+  }
 
-    func distribution(_ n: SpecNode) throws -> RequestDistribution {
-        let field = "request_distribution"
-        let name: String
-        var f: Fields? = nil
-        if case .scalar(let s, _) = n {
-            name = s
-        } else {
-            let fields = try Fields(self, n, path: field)
-            guard let t = fields.take("type") else { throw fail(field, n, "missing 'type' (one of \(Self.distributionNames.joined(separator: ", ")))") }
-            name = try string(t, "\(field).type")
-            f = fields
-        }
-        func param(_ key: String, _ d: Double, _ range: ClosedRange<Double>) throws -> Double {
-            try f?.take(key).map { try double($0, "\(field).\(key)", in: range) } ?? d
-        }
-        let result: RequestDistribution
-        var allowed: [String] = []
-        switch name {
-        case "uniform": result = .uniform
-        case "sequential": result = .sequential
-        case "zipfian", "scrambled_zipfian", "latest":
-            allowed = ["constant"]
-            let c = try param("constant", 0.99, 0.000001...0.999999)
-            result = name == "zipfian" ? .zipfian(constant: c) : name == "latest" ? .latest(constant: c) : .scrambledZipfian(constant: c)
-        case "hotspot":
-            allowed = ["data_fraction", "op_fraction"]
-            result = .hotspot(dataFraction: try param("data_fraction", 0.2, 0...1), opFraction: try param("op_fraction", 0.8, 0...1))
-        case "exponential":
-            allowed = ["percentile", "fraction"]
-            result = .exponential(percentile: try param("percentile", 95, 0.0001...99.9999), fraction: try param("fraction", 0.8571428571, 0.000001...1))
-        case "selfsimilar":
-            allowed = ["skew"]
-            result = .selfSimilar(skew: try param("skew", 0.2, 0.000001...0.5))
+  static let mixNames = ["read", "update", "insert", "delete", "scan", "rmw"]
+
+  func mix(_ n: SpecNode) throws -> [OpKind: Double] {
+    let f = try Fields(self, n, path: "mix")
+    var mix: [OpKind: Double] = [:]
+    for kind in OpKind.allCases {
+      if let v = f.take(kind.name) { mix[kind] = try double(v, "mix.\(kind.name)", in: 0...1) }
+    }
+    try f.finish(allowed: Self.mixNames)
+    let sum = mix.values.reduce(0, +)
+    guard abs(sum - 1) < 1e-6 else {
+      let parts = OpKind.allCases.compactMap { k in mix[k].map { "\(k.name) \($0)" } }.joined(
+        separator: " + ")
+      throw fail(
+        "mix", n, "proportions must sum to 1, got \(parts.isEmpty ? "nothing" : parts) = \(sum)")
+    }
+    return mix.filter { $0.value > 0 }
+  }
+
+  static let distributionNames = [
+    "uniform", "sequential", "zipfian", "scrambled_zipfian", "latest", "hotspot", "exponential",
+    "selfsimilar",
+  ]
+
+  func distribution(_ n: SpecNode) throws -> RequestDistribution {
+    let field = "request_distribution"
+    let name: String
+    var f: Fields? = nil
+    if case .scalar(let s, _) = n {
+      name = s
+    } else {
+      let fields = try Fields(self, n, path: field)
+      guard let t = fields.take("type") else {
+        throw fail(
+          field, n, "missing 'type' (one of \(Self.distributionNames.joined(separator: ", ")))")
+      }
+      name = try string(t, "\(field).type")
+      f = fields
+    }
+    func param(_ key: String, _ d: Double, _ range: ClosedRange<Double>) throws -> Double {
+      try f?.take(key).map { try double($0, "\(field).\(key)", in: range) } ?? d
+    }
+    let result: RequestDistribution
+    var allowed: [String] = []
+    switch name {
+    case "uniform": result = .uniform
+    case "sequential": result = .sequential
+    case "zipfian", "scrambled_zipfian", "latest":
+      allowed = ["constant"]
+      let c = try param("constant", 0.99, 0.000001...0.999999)
+      result =
+        name == "zipfian"
+        ? .zipfian(constant: c)
+        : name == "latest" ? .latest(constant: c) : .scrambledZipfian(constant: c)
+    case "hotspot":
+      allowed = ["data_fraction", "op_fraction"]
+      result = .hotspot(
+        dataFraction: try param("data_fraction", 0.2, 0...1),
+        opFraction: try param("op_fraction", 0.8, 0...1))
+    case "exponential":
+      allowed = ["percentile", "fraction"]
+      result = .exponential(
+        percentile: try param("percentile", 95, 0.0001...99.9999),
+        fraction: try param("fraction", 0.8571428571, 0.000001...1))
+    case "selfsimilar":
+      allowed = ["skew"]
+      result = .selfSimilar(skew: try param("skew", 0.2, 0.000001...0.5))
+    default:
+      throw fail(
+        field, n,
+        "'\(name)' is not a distribution (use \(Self.distributionNames.joined(separator: " | ")))")
+    }
+    try f?.finish(allowed: ["type"] + allowed)
+    return result
+  }
+
+  func keys(_ n: SpecNode) throws -> KeyShape {
+    let shape: String
+    var f: Fields? = nil
+    if case .scalar(let s, _) = n {
+      shape = s
+    } else {
+      let fields = try Fields(self, n, path: "keys")
+      shape = try fields.take("shape").map { try string($0, "keys.shape") } ?? "ycsb"
+      f = fields
+    }
+    switch shape {
+    case "ycsb":
+      let prefix = try f?.take("prefix").map { try string($0, "keys.prefix") } ?? "user"
+      let pad = try f?.take("zero_padding").map { try int($0, "keys.zero_padding", min: 1) } ?? 1
+      guard pad <= 64 else { throw fail("keys.zero_padding", n, "must be ≤ 64") }
+      try f?.finish(allowed: ["shape", "prefix", "zero_padding"])
+      return .ycsb(prefix: prefix, zeroPadding: pad)
+    case "int64":
+      try f?.finish(allowed: ["shape"])
+      return .int64
+    default:
+      throw fail("keys.shape", n, "'\(shape)' is not a key shape (use ycsb | int64)")
+    }
+  }
+
+  func size(_ n: SpecNode, _ field: String, min: Int, max: Int) throws -> SizeDistribution {
+    if case .scalar = n {
+      let v = try int(n, field, min: min)
+      guard v <= max else { throw fail(field, n, "must be ≤ \(max)") }
+      return .constant(v)
+    }
+    let f = try Fields(self, n, path: field)
+    let typeNode = f.take("type") ?? f.take("distribution")
+    let lo = try f.take("min").map { try int($0, "\(field).min", min: min) } ?? min
+    let hi = try f.take("max").map { try int($0, "\(field).max", min: min) } ?? lo
+    let constant = try f.take("size").map { try int($0, "\(field).size", min: min) }
+    let kind =
+      try typeNode.map { try string($0, "\(field).type") }
+      ?? (constant != nil ? "constant" : "uniform")
+    try f.finish(allowed: ["type", "distribution", "min", "max", "size"])
+    guard hi <= max else { throw fail("\(field).max", n, "must be ≤ \(max)") }
+    guard lo <= hi else { throw fail(field, n, "min (\(lo)) must be ≤ max (\(hi))") }
+    switch kind {
+    case "constant": return .constant(constant ?? hi)
+    case "uniform": return .uniform(min: lo, max: hi)
+    case "zipfian": return .zipfian(min: lo, max: hi)
+    default: throw fail(field, n, "'\(kind)' is not allowed (use constant | uniform | zipfian)")
+    }
+  }
+
+  func engines(_ n: SpecNode) throws -> [EngineChoice] {
+    let items: [SpecNode]
+    switch n {
+    case .sequence(let s, _): items = s
+    case .scalar(let s, _):
+      items = s.split(separator: ",").map {
+        .scalar($0.trimmingCharacters(in: .whitespaces), line: n.line)
+      }
+    default: throw fail("engines", n, "expected a list such as [sortedmap, {hashmap: {}}]")
+    }
+    return try items.map { item in
+      switch item {
+      case .scalar(let name, let line): return EngineChoice(name: name, line: line)
+      case .mapping(let pairs, let line) where pairs.count == 1:
+        let name = pairs[0].key
+        var options: [String: String] = [:]
+        switch pairs[0].value {
+        case .mapping(let opts, _):
+          for (k, v, _) in opts { options[k] = try string(v, "engines.\(name).\(k)") }
+        case .scalar(let s, _) where s.isEmpty || s == "~" || s == "null": break
         default:
-            throw fail(field, n, "'\(name)' is not a distribution (use \(Self.distributionNames.joined(separator: " | ")))")
+          throw fail("engines.\(name)", pairs[0].value, "expected a mapping of option: value")
         }
-        try f?.finish(allowed: ["type"] + allowed)
-        return result
+        return EngineChoice(name: name, options: options, line: line)
+      default:
+        throw fail("engines", item, "each entry is a name or {name: {option: value}}")
+      }
     }
-
-    func keys(_ n: SpecNode) throws -> KeyShape {
-        let shape: String
-        var f: Fields? = nil
-        if case .scalar(let s, _) = n {
-            shape = s
-        } else {
-            let fields = try Fields(self, n, path: "keys")
-            shape = try fields.take("shape").map { try string($0, "keys.shape") } ?? "ycsb"
-            f = fields
-        }
-        switch shape {
-        case "ycsb":
-            let prefix = try f?.take("prefix").map { try string($0, "keys.prefix") } ?? "user"
-            let pad = try f?.take("zero_padding").map { try int($0, "keys.zero_padding", min: 1) } ?? 1
-            guard pad <= 64 else { throw fail("keys.zero_padding", n, "must be ≤ 64") }
-            try f?.finish(allowed: ["shape", "prefix", "zero_padding"])
-            return .ycsb(prefix: prefix, zeroPadding: pad)
-        case "int64":
-            try f?.finish(allowed: ["shape"])
-            return .int64
-        default:
-            throw fail("keys.shape", n, "'\(shape)' is not a key shape (use ycsb | int64)")
-        }
-    }
-
-    func size(_ n: SpecNode, _ field: String, min: Int, max: Int) throws -> SizeDistribution {
-        if case .scalar = n {
-            let v = try int(n, field, min: min)
-            guard v <= max else { throw fail(field, n, "must be ≤ \(max)") }
-            return .constant(v)
-        }
-        let f = try Fields(self, n, path: field)
-        let typeNode = f.take("type") ?? f.take("distribution")
-        let lo = try f.take("min").map { try int($0, "\(field).min", min: min) } ?? min
-        let hi = try f.take("max").map { try int($0, "\(field).max", min: min) } ?? lo
-        let constant = try f.take("size").map { try int($0, "\(field).size", min: min) }
-        let kind = try typeNode.map { try string($0, "\(field).type") } ?? (constant != nil ? "constant" : "uniform")
-        try f.finish(allowed: ["type", "distribution", "min", "max", "size"])
-        guard hi <= max else { throw fail("\(field).max", n, "must be ≤ \(max)") }
-        guard lo <= hi else { throw fail(field, n, "min (\(lo)) must be ≤ max (\(hi))") }
-        switch kind {
-        case "constant": return .constant(constant ?? hi)
-        case "uniform": return .uniform(min: lo, max: hi)
-        case "zipfian": return .zipfian(min: lo, max: hi)
-        default: throw fail(field, n, "'\(kind)' is not allowed (use constant | uniform | zipfian)")
-        }
-    }
-
-    func engines(_ n: SpecNode) throws -> [EngineChoice] {
-        let items: [SpecNode]
-        switch n {
-        case .sequence(let s, _): items = s
-        case .scalar(let s, _): items = s.split(separator: ",").map { .scalar($0.trimmingCharacters(in: .whitespaces), line: n.line) }
-        default: throw fail("engines", n, "expected a list such as [sortedmap, {hashmap: {}}]")
-        }
-        return try items.map { item in
-            switch item {
-            case .scalar(let name, let line): return EngineChoice(name: name, line: line)
-            case .mapping(let pairs, let line) where pairs.count == 1:
-                let name = pairs[0].key
-                var options: [String: String] = [:]
-                switch pairs[0].value {
-                case .mapping(let opts, _):
-                    for (k, v, _) in opts { options[k] = try string(v, "engines.\(name).\(k)") }
-                case .scalar(let s, _) where s.isEmpty || s == "~" || s == "null": break
-                default: throw fail("engines.\(name)", pairs[0].value, "expected a mapping of option: value")
-                }
-                return EngineChoice(name: name, options: options, line: line)
-            default:
-                throw fail("engines", item, "each entry is a name or {name: {option: value}}")
-            }
-        }
-    }
+  }
 }
 
 extension WorkloadSpec {
-    var proportionSum: Double { mix.values.reduce(0, +) }
+  var proportionSum: Double { mix.values.reduce(0, +) }
 }
 
 /// The closest candidate within edit distance 2, for "did you mean" hints.
 func closest(_ word: String, in candidates: [String]) -> String? {
-    func distance(_ a: [Character], _ b: [Character]) -> Int {
-        var row = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var prev = row[0]
-            row[0] = i
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                let cur = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
-                prev = cur
-            }
-        }
-        return row[b.count]
+  func distance(_ a: [Character], _ b: [Character]) -> Int {
+    var row = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+      var prev = row[0]
+      row[0] = i
+      for j in 1...max(b.count, 1) where !b.isEmpty {
+        let cur = row[j]
+        row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+        prev = cur
+      }
     }
-    let w = Array(word.lowercased())
-    return candidates.map { ($0, distance(w, Array($0))) }.filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0
+    return row[b.count]
+  }
+  let w = Array(word.lowercased())
+  return candidates.map { ($0, distance(w, Array($0))) }.filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0
 }

@@ -1,142 +1,142 @@
 /// Operation types, in YCSB's vocabulary (`rmw` = read-modify-write).
 public enum OpKind: Int, CaseIterable, Codable, Sendable {
-    case read, update, insert, delete, scan, rmw
+  case read, update, insert, delete, scan, rmw
 
-    public var name: String {
-        switch self {
-        case .read: return "read"
-        case .update: return "update"
-        case .insert: return "insert"
-        case .delete: return "delete"
-        case .scan: return "scan"
-        case .rmw: return "rmw"
-        }
+  public var name: String {
+    switch self {
+    case .read: return "read"
+    case .update: return "update"
+    case .insert: return "insert"
+    case .delete: return "delete"
+    case .scan: return "scan"
+    case .rmw: return "rmw"
     }
+  }
 
-    public init?(name: String) {
-        guard let k = OpKind.allCases.first(where: { $0.name == name }) else { return nil }
-        self = k
-    }
+  public init?(name: String) {
+    guard let k = OpKind.allCases.first(where: { $0.name == name }) else { return nil }
+    self = k
+  }
 }
 
 /// Which part of a cell a measurement belongs to.
 public enum Phase: String, Codable, Sendable, CaseIterable {
-    case load, run
+  case load, run
 }
 
 /// How request keys are chosen among the existing records.
 public enum RequestDistribution: Codable, Sendable, Equatable {
-    case uniform
-    case sequential
-    case zipfian(constant: Double)
-    case scrambledZipfian(constant: Double)
-    case latest(constant: Double)
-    case hotspot(dataFraction: Double, opFraction: Double)
-    case exponential(percentile: Double, fraction: Double)
-    case selfSimilar(skew: Double)
+  case uniform
+  case sequential
+  case zipfian(constant: Double)
+  case scrambledZipfian(constant: Double)
+  case latest(constant: Double)
+  case hotspot(dataFraction: Double, opFraction: Double)
+  case exponential(percentile: Double, fraction: Double)
+  case selfSimilar(skew: Double)
 
-    public var label: String {
-        switch self {
-        case .uniform: return "uniform"
-        case .sequential: return "sequential"
-        case .zipfian(let c): return "zipfian(\(c))"
-        case .scrambledZipfian(let c): return "scrambled_zipfian(\(c))"
-        case .latest(let c): return "latest(\(c))"
-        case .hotspot(let d, let o): return "hotspot(\(d),\(o))"
-        case .exponential(let p, let f): return "exponential(\(p),\(f))"
-        case .selfSimilar(let s): return "selfsimilar(\(s))"
-        }
+  public var label: String {
+    switch self {
+    case .uniform: return "uniform"
+    case .sequential: return "sequential"
+    case .zipfian(let c): return "zipfian(\(c))"
+    case .scrambledZipfian(let c): return "scrambled_zipfian(\(c))"
+    case .latest(let c): return "latest(\(c))"
+    case .hotspot(let d, let o): return "hotspot(\(d),\(o))"
+    case .exponential(let p, let f): return "exponential(\(p),\(f))"
+    case .selfSimilar(let s): return "selfsimilar(\(s))"
     }
+  }
 }
 
 /// The shape of generated keys.
 public enum KeyShape: Codable, Sendable, Equatable {
-    /// YCSB's `prefix` + decimal key number (FNV-hashed unless ordered), zero-padded.
-    case ycsb(prefix: String, zeroPadding: Int)
-    /// 8-byte big-endian integers (dense when ordered, bijectively mixed when hashed).
-    case int64
+  /// YCSB's `prefix` + decimal key number (FNV-hashed unless ordered), zero-padded.
+  case ycsb(prefix: String, zeroPadding: Int)
+  /// 8-byte big-endian integers (dense when ordered, bijectively mixed when hashed).
+  case int64
 
-    public var label: String {
-        switch self {
-        case .ycsb: return "ycsb"
-        case .int64: return "int64"
-        }
+  public var label: String {
+    switch self {
+    case .ycsb: return "ycsb"
+    case .int64: return "int64"
     }
+  }
 }
 
 /// A size drawn per record or per op.
 public enum SizeDistribution: Codable, Sendable, Equatable {
-    case constant(Int)
-    case uniform(min: Int, max: Int)
-    case zipfian(min: Int, max: Int)
+  case constant(Int)
+  case uniform(min: Int, max: Int)
+  case zipfian(min: Int, max: Int)
 
-    public var maximum: Int {
-        switch self {
-        case .constant(let n): return n
-        case .uniform(_, let m), .zipfian(_, let m): return m
-        }
+  public var maximum: Int {
+    switch self {
+    case .constant(let n): return n
+    case .uniform(_, let m), .zipfian(_, let m): return m
     }
+  }
 }
 
 /// Warm-up before measuring the run phase: by operation count or by time.
 public enum Warmup: Codable, Sendable, Equatable {
-    case none
-    case operations(Int)
-    case seconds(Double)
+  case none
+  case operations(Int)
+  case seconds(Double)
 }
 
 /// One engine to run, with its variant knobs as written.
 public struct EngineChoice: Codable, Sendable, Equatable {
-    public var name: String
-    public var options: [String: String]
-    public var line: Int
+  public var name: String
+  public var options: [String: String]
+  public var line: Int
 
-    public init(name: String, options: [String: String] = [:], line: Int = 0) {
-        self.name = name
-        self.options = options
-        self.line = line
-    }
+  public init(name: String, options: [String: String] = [:], line: Int = 0) {
+    self.name = name
+    self.options = options
+    self.line = line
+  }
 }
 
 /// A fully validated workload: everything a run needs, with YCSB's meanings and defaults.
 public struct WorkloadSpec: Codable, Sendable, Equatable {
-    public var file: String
-    public var name: String
-    public var description: String = ""
-    /// Records loaded before the run phase (YCSB `recordcount`).
-    public var records: Int = 100_000
-    /// Operations in the measured run phase, split evenly among threads (YCSB `operationcount`).
-    public var operations: Int? = 100_000
-    /// Seconds the measured run phase lasts at most (YCSB `maxexecutiontime`).
-    public var duration: Double? = nil
-    public var warmup: Warmup = .none
-    public var loadThreads: Int = 1
-    /// Client thread counts; more than one is a sweep.
-    public var threads: [Int] = [1]
-    /// Proportion of each operation type (sums to 1).
-    public var mix: [OpKind: Double] = [.read: 1]
-    public var requestDistribution: RequestDistribution = .uniform
-    /// YCSB `insertorder`: hashed (scattered keys) or ordered (ascending keys).
-    public var orderedInserts: Bool = false
-    public var keyShape: KeyShape = .ycsb(prefix: "user", zeroPadding: 1)
-    public var valueSize: SizeDistribution = .constant(8)
-    public var scanLength: SizeDistribution = .uniform(min: 1, max: 100)
-    public var engines: [EngineChoice] = []
-    public var repeats: Int = 1
-    public var seed: UInt64 = 1729
-    /// Seconds per time-series interval.
-    public var interval: Double = 1
-    public var percentiles: [Double] = [50, 90, 99, 99.9, 99.99]
+  public var file: String
+  public var name: String
+  public var description: String = ""
+  /// Records loaded before the run phase (YCSB `recordcount`).
+  public var records: Int = 100_000
+  /// Operations in the measured run phase, split evenly among threads (YCSB `operationcount`).
+  public var operations: Int? = 100_000
+  /// Seconds the measured run phase lasts at most (YCSB `maxexecutiontime`).
+  public var duration: Double? = nil
+  public var warmup: Warmup = .none
+  public var loadThreads: Int = 1
+  /// Client thread counts; more than one is a sweep.
+  public var threads: [Int] = [1]
+  /// Proportion of each operation type (sums to 1).
+  public var mix: [OpKind: Double] = [.read: 1]
+  public var requestDistribution: RequestDistribution = .uniform
+  /// YCSB `insertorder`: hashed (scattered keys) or ordered (ascending keys).
+  public var orderedInserts: Bool = false
+  public var keyShape: KeyShape = .ycsb(prefix: "user", zeroPadding: 1)
+  public var valueSize: SizeDistribution = .constant(8)
+  public var scanLength: SizeDistribution = .uniform(min: 1, max: 100)
+  public var engines: [EngineChoice] = []
+  public var repeats: Int = 1
+  public var seed: UInt64 = 1729
+  /// Seconds per time-series interval.
+  public var interval: Double = 1
+  public var percentiles: [Double] = [50, 90, 99, 99.9, 99.99]
 
-    public init(file: String, name: String) {
-        self.file = file
-        self.name = name
-    }
+  public init(file: String, name: String) {
+    self.file = file
+    self.name = name
+  }
 
-    public func proportion(_ k: OpKind) -> Double { mix[k] ?? 0 }
+  public func proportion(_ k: OpKind) -> Double { mix[k] ?? 0 }
 
-    /// Inserts the run phase is expected to make (sizes the request key space like YCSB).
-    public var expectedRunInserts: Int {
-        Int(Double(operations ?? 1_000_000) * proportion(.insert) * 2)
-    }
+  /// Inserts the run phase is expected to make (sizes the request key space like YCSB).
+  public var expectedRunInserts: Int {
+    Int(Double(operations ?? 1_000_000) * proportion(.insert) * 2)
+  }
 }

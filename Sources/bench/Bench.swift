@@ -2,5 +2,5 @@ import BenchCLI
 
 @main
 struct Main {
-    static func main() { Bench.main(engines: Bench.builtInEngines) }
+  static func main() { Bench.main(engines: Bench.builtInEngines) }
 }

@@ -5,70 +5,74 @@ import Testing
 
 /// The command line: exit codes for good and bad input, and interruption of a real process.
 @Suite(.serialized) struct CLITests {
-    func write(_ text: String, _ name: String) -> String {
-        let path = NSTemporaryDirectory() + "tb-cli-\(getpid())-\(name)"
-        try! text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
+  func write(_ text: String, _ name: String) -> String {
+    let path = NSTemporaryDirectory() + "tb-cli-\(getpid())-\(name)"
+    try! text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
 
-    let good = "records: 500\noperations: 1000\nmix: {read: 0.9, scan: 0.1}\nengines: [sortedmap]\n"
+  let good = "records: 500\noperations: 1000\nmix: {read: 0.9, scan: 0.1}\nengines: [sortedmap]\n"
 
-    @Test func validateGoodSpec() { #expect(Bench.run(["validate", write(good, "good.yaml")]) == 0) }
+  @Test func validateGoodSpec() { #expect(Bench.run(["validate", write(good, "good.yaml")]) == 0) }
 
-    @Test func badSpecExitsTwo() {
-        #expect(Bench.run(["validate", write("records: -1\n", "neg.yaml")]) == 2)
-        #expect(Bench.run(["run", write("recods: 1\n", "typo.yaml")]) == 2)
-        #expect(Bench.run(["run", "/nonexistent.yaml"]) == 2)
-    }
+  @Test func badSpecExitsTwo() {
+    #expect(Bench.run(["validate", write("records: -1\n", "neg.yaml")]) == 2)
+    #expect(Bench.run(["run", write("recods: 1\n", "typo.yaml")]) == 2)
+    #expect(Bench.run(["run", "/nonexistent.yaml"]) == 2)
+  }
 
-    @Test func unknownEngineAndKnobExitTwo() {
-        #expect(Bench.run(["validate", write(good, "g2.yaml"), "--engine", "btree"]) == 2)
-        #expect(Bench.run(["validate", write(good, "g3.yaml"), "--engine", "sortedmap:node_size=8"]) == 2)
-    }
+  @Test func unknownEngineAndKnobExitTwo() {
+    #expect(Bench.run(["validate", write(good, "g2.yaml"), "--engine", "btree"]) == 2)
+    #expect(
+      Bench.run(["validate", write(good, "g3.yaml"), "--engine", "sortedmap:node_size=8"]) == 2)
+  }
 
-    @Test func scansOnHashMapAreRejected() {
-        #expect(Bench.run(["validate", write(good, "g4.yaml"), "--engine", "hashmap"]) == 2)
-    }
+  @Test func scansOnHashMapAreRejected() {
+    #expect(Bench.run(["validate", write(good, "g4.yaml"), "--engine", "hashmap"]) == 2)
+  }
 
-    @Test func usageErrorsExitTwoAndHelpZero() {
-        #expect(Bench.run(["run", "--no-such-flag"]) == 2)
-        #expect(Bench.run(["--help"]) == 0)
-        #expect(Bench.run(["list"]) == 0)
-    }
+  @Test func usageErrorsExitTwoAndHelpZero() {
+    #expect(Bench.run(["run", "--no-such-flag"]) == 2)
+    #expect(Bench.run(["--help"]) == 0)
+    #expect(Bench.run(["list"]) == 0)
+  }
 
-    @Test func runAndVerifyAndTraceReplay() throws {
-        let spec = write(good, "run.yaml")
-        let out = NSTemporaryDirectory() + "tb-cli-out-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: out) }
-        #expect(Bench.run(["run", spec, "--out", out, "--quiet", "--threads", "1,2"]) == 0)
-        #expect(FileManager.default.fileExists(atPath: "\(out)/summary.csv"))
-        #expect(Bench.run(["run", spec, "--verify"]) == 0)
-        let trace = NSTemporaryDirectory() + "tb-cli-trace-\(getpid()).csv"
-        defer { try? FileManager.default.removeItem(atPath: trace) }
-        #expect(Bench.run(["generate", spec, "--ops", "400", "--out", trace]) == 0)
-        #expect(Bench.run(["run", "--trace", trace, "--engine", "sortedmap", "--verify"]) == 0)
-    }
+  @Test func runAndVerifyAndTraceReplay() throws {
+    let spec = write(good, "run.yaml")
+    let out = NSTemporaryDirectory() + "tb-cli-out-\(getpid())"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    #expect(Bench.run(["run", spec, "--out", out, "--quiet", "--threads", "1,2"]) == 0)
+    #expect(FileManager.default.fileExists(atPath: "\(out)/summary.csv"))
+    #expect(Bench.run(["run", spec, "--verify"]) == 0)
+    let trace = NSTemporaryDirectory() + "tb-cli-trace-\(getpid()).csv"
+    defer { try? FileManager.default.removeItem(atPath: trace) }
+    #expect(Bench.run(["generate", spec, "--ops", "400", "--out", trace]) == 0)
+    #expect(Bench.run(["run", "--trace", trace, "--engine", "sortedmap", "--verify"]) == 0)
+  }
 
-    /// Ctrl-C: the real binary stops, keeps what it measured, marks run.json interrupted, exits 130.
-    @Test func interruptKeepsPartialResults() throws {
-        let binary = Bundle.main.bundleURL.appendingPathComponent("bench")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { return }
-        let spec = write("records: 1000\nduration: 20\noperations: 1000000000\nengines: [sortedmap]\n", "long.yaml")
-        let out = NSTemporaryDirectory() + "tb-cli-int-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: out) }
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = ["run", spec, "--out", out, "--quiet"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        Thread.sleep(forTimeInterval: 2.5)
-        p.interrupt()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 130)
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/run.json"))) as! [String: Any]
-        #expect(json["status"] as? String == "interrupted")
-        let summary = try String(contentsOfFile: "\(out)/summary.csv", encoding: .utf8)
-        #expect(summary.contains(",run,read,") && summary.contains(",interrupted"))
-    }
+  /// Ctrl-C: the real binary stops, keeps what it measured, marks run.json interrupted, exits 130.
+  @Test func interruptKeepsPartialResults() throws {
+    let binary = Bundle.main.bundleURL.appendingPathComponent("bench")
+    guard FileManager.default.isExecutableFile(atPath: binary.path) else { return }
+    let spec = write(
+      "records: 1000\nduration: 20\noperations: 1000000000\nengines: [sortedmap]\n", "long.yaml")
+    let out = NSTemporaryDirectory() + "tb-cli-int-\(getpid())"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    let p = Process()
+    p.executableURL = binary
+    p.arguments = ["run", spec, "--out", out, "--quiet"]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    Thread.sleep(forTimeInterval: 2.5)
+    p.interrupt()
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 130)
+    let json =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: "\(out)/run.json"))) as! [String: Any]
+    #expect(json["status"] as? String == "interrupted")
+    let summary = try String(contentsOfFile: "\(out)/summary.csv", encoding: .utf8)
+    #expect(summary.contains(",run,read,") && summary.contains(",interrupted"))
+  }
 }

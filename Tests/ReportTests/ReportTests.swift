@@ -8,81 +8,105 @@ import Workload
 @testable import Runner
 
 @Suite struct FormatTests {
-    /// Golden: the documented column order of the result files.
-    @Test func csvHeadersArePinned() {
-        #expect(Columns.summary.joined(separator: ",") == "workload,engine,variant,wrapper,threads,repeat,phase,op,count,errors,seconds,ops_per_sec,mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,p9999_ns,max_ns,keys,allocated_bytes,resident_bytes,bytes_per_key,logical_bytes_per_key,status")
-        #expect(Columns.timeseries.joined(separator: ",") == "workload,engine,variant,wrapper,threads,repeat,phase,interval,seconds,ops,ops_per_sec,p50_ns,p99_ns,allocated_bytes,resident_bytes")
-    }
+  /// Golden: the documented column order of the result files.
+  @Test func csvHeadersArePinned() {
+    #expect(
+      Columns.summary.joined(separator: ",")
+        == "workload,engine,variant,wrapper,threads,repeat,phase,op,count,errors,seconds,ops_per_sec,mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,p9999_ns,max_ns,keys,allocated_bytes,resident_bytes,bytes_per_key,logical_bytes_per_key,status"
+    )
+    #expect(
+      Columns.timeseries.joined(separator: ",")
+        == "workload,engine,variant,wrapper,threads,repeat,phase,interval,seconds,ops,ops_per_sec,p50_ns,p99_ns,allocated_bytes,resident_bytes"
+    )
+  }
 
-    /// Golden: the HdrHistogram `.hgrm` percentile-distribution layout and its CSV twin.
-    @Test func hgrmLayout() {
-        var h = Histograms.latency()
-        for v in 1...1000 as ClosedRange<UInt64> { h.record(v * 100) }
-        let lines = HistogramText.hgrm(h).split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines[0] == "       Value     Percentile TotalCount 1/(1-Percentile)")
-        #expect(lines[1] == "")
-        let first = lines[2].split(separator: " ")
-        #expect(first.count == 4 && Double(first[0]) == 100 && first[2] == "1")
-        #expect(lines.contains { $0.hasPrefix("#[Mean    =") })
-        #expect(lines.contains { $0.hasPrefix("#[Max     =") && $0.hasSuffix("Total count    =         1000]") })
-        let csv = HistogramText.csv(h).split(separator: "\n")
-        #expect(csv[0] == "\"Value\",\"Percentile\",\"TotalCount\",\"1/(1-Percentile)\"")
-        #expect(csv.last!.hasSuffix("Infinity"))
-    }
+  /// Golden: the HdrHistogram `.hgrm` percentile-distribution layout and its CSV twin.
+  @Test func hgrmLayout() {
+    var h = Histograms.latency()
+    for v in 1...1000 as ClosedRange<UInt64> { h.record(v * 100) }
+    let lines = HistogramText.hgrm(h).split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines[0] == "       Value     Percentile TotalCount 1/(1-Percentile)")
+    #expect(lines[1] == "")
+    let first = lines[2].split(separator: " ")
+    #expect(first.count == 4 && Double(first[0]) == 100 && first[2] == "1")
+    #expect(lines.contains { $0.hasPrefix("#[Mean    =") })
+    #expect(
+      lines.contains {
+        $0.hasPrefix("#[Max     =") && $0.hasSuffix("Total count    =         1000]")
+      })
+    let csv = HistogramText.csv(h).split(separator: "\n")
+    #expect(csv[0] == "\"Value\",\"Percentile\",\"TotalCount\",\"1/(1-Percentile)\"")
+    #expect(csv.last!.hasSuffix("Infinity"))
+  }
 
-    @Test func csvRoundTrip() {
-        let rows = [["a", "b,c", "say \"hi\""], ["", "2", "x\ny"]]
-        #expect(CSV.parse(CSV.render(header: ["h1", "h2", "h3"], rows: rows)) == [["h1", "h2", "h3"]] + rows)
-    }
+  @Test func csvRoundTrip() {
+    let rows = [["a", "b,c", "say \"hi\""], ["", "2", "x\ny"]]
+    #expect(
+      CSV.parse(CSV.render(header: ["h1", "h2", "h3"], rows: rows)) == [["h1", "h2", "h3"]] + rows)
+  }
 }
 
 @Suite struct EndToEndTests {
-    @Test func runWritesEveryFileAndTheyParse() throws {
-        var spec = WorkloadSpec(file: "e2e.yaml", name: "e2e")
-        spec.records = 1500
-        spec.operations = 3000
-        spec.mix = [.read: 0.6, .update: 0.2, .scan: 0.1, .insert: 0.1]
-        spec.interval = 0.02
-        let dir = NSTemporaryDirectory() + "tb-e2e-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let timer = CycleTimer.calibrated(millis: 10)
-        let writer = try ResultsWriter(directory: dir, spec: spec, environment: .capture(), timer: TimerRecord(timer, overhead: timer.measureOverhead(samples: 100)), command: ["test"])
-        let context = RunContext(timer: timer, progress: ProgressReporter(enabled: false))
-        let plan = CellPlan(spec: spec, engine: EngineChoice(name: "sortedmap"), wrapper: .none, threads: 1, repeatIndex: 0, index: 1, total: 1)
-        let cell = try EngineEntry(SortedMapEngine.self).measure(plan, context: context)
-        try writer.add(cell)
-        try writer.finish(.complete)
+  @Test func runWritesEveryFileAndTheyParse() throws {
+    var spec = WorkloadSpec(file: "e2e.yaml", name: "e2e")
+    spec.records = 1500
+    spec.operations = 3000
+    spec.mix = [.read: 0.6, .update: 0.2, .scan: 0.1, .insert: 0.1]
+    spec.interval = 0.02
+    let dir = NSTemporaryDirectory() + "tb-e2e-\(getpid())"
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let timer = CycleTimer.calibrated(millis: 10)
+    let writer = try ResultsWriter(
+      directory: dir, spec: spec, environment: .capture(),
+      timer: TimerRecord(timer, overhead: timer.measureOverhead(samples: 100)), command: ["test"])
+    let context = RunContext(timer: timer, progress: ProgressReporter(enabled: false))
+    let plan = CellPlan(
+      spec: spec, engine: EngineChoice(name: "sortedmap"), wrapper: .none, threads: 1,
+      repeatIndex: 0, index: 1, total: 1)
+    let cell = try EngineEntry(SortedMapEngine.self).measure(plan, context: context)
+    try writer.add(cell)
+    try writer.finish(.complete)
 
-        let summary = CSV.parse(try String(contentsOfFile: "\(dir)/summary.csv", encoding: .utf8))
-        #expect(summary[0] == Columns.summary)
-        let rows = summary.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(Columns.summary, $0)) }
-        let runAll = try #require(rows.first { $0["phase"] == "run" && $0["op"] == "all" })
-        #expect(runAll["count"] == "3000")
-        #expect(Double(runAll["ops_per_sec"]!)! > 0)
-        #expect(Int(runAll["p50_ns"]!)! <= Int(runAll["p99_ns"]!)!)
-        let loadInsert = try #require(rows.first { $0["phase"] == "load" && $0["op"] == "insert" })
-        #expect(loadInsert["count"] == "1500" && loadInsert["keys"] == "1500")
-        // Allocator totals are process-wide and other tests run concurrently, so only the shape is checked here.
-        #expect(Double(loadInsert["bytes_per_key"]!) != nil && UInt64(loadInsert["allocated_bytes"]!)! > 0)
-        #expect(rows.allSatisfy { $0["status"] == "complete" })
-
-        let series = CSV.parse(try String(contentsOfFile: "\(dir)/timeseries.csv", encoding: .utf8))
-        #expect(series[0] == Columns.timeseries)
-        let runOps = series.dropFirst().filter { $0[6] == "run" }.map { Int($0[9])! }.reduce(0, +)
-        #expect(runOps == 3000)
-
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/run.json"))) as! [String: Any]
-        #expect(json["status"] as? String == "complete")
-        #expect((json["cells"] as? [Any])?.count == 1)
-        #expect(((json["environment"] as? [String: Any])?["allocator"] as? String) == "jemalloc")
-        #expect(((json["timer"] as? [String: Any])?["overhead"] as? [String: Any])?["medianNanoseconds"] != nil)
-
-        let latency = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/latency")
-        for op in ["run-read", "run-update", "run-scan", "run-insert", "load-insert"] {
-            #expect(latency.contains("sortedmap-default-t1-r0-\(op).hgrm") && latency.contains("sortedmap-default-t1-r0-\(op).csv"))
-        }
-        let hgrm = try String(contentsOfFile: "\(dir)/latency/sortedmap-default-t1-r0-run-read.hgrm", encoding: .utf8)
-        #expect(hgrm.contains("Total count    =") && hgrm.hasPrefix("       Value"))
-        #expect(!FileManager.default.fileExists(atPath: "\(dir)/.summary.csv.tmp-\(getpid())"))
+    let summary = CSV.parse(try String(contentsOfFile: "\(dir)/summary.csv", encoding: .utf8))
+    #expect(summary[0] == Columns.summary)
+    let rows = summary.dropFirst().map {
+      Dictionary(uniqueKeysWithValues: zip(Columns.summary, $0))
     }
+    let runAll = try #require(rows.first { $0["phase"] == "run" && $0["op"] == "all" })
+    #expect(runAll["count"] == "3000")
+    #expect(Double(runAll["ops_per_sec"]!)! > 0)
+    #expect(Int(runAll["p50_ns"]!)! <= Int(runAll["p99_ns"]!)!)
+    let loadInsert = try #require(rows.first { $0["phase"] == "load" && $0["op"] == "insert" })
+    #expect(loadInsert["count"] == "1500" && loadInsert["keys"] == "1500")
+    // Allocator totals are process-wide and other tests run concurrently, so only the shape is checked here.
+    #expect(
+      Double(loadInsert["bytes_per_key"]!) != nil && UInt64(loadInsert["allocated_bytes"]!)! > 0)
+    #expect(rows.allSatisfy { $0["status"] == "complete" })
+
+    let series = CSV.parse(try String(contentsOfFile: "\(dir)/timeseries.csv", encoding: .utf8))
+    #expect(series[0] == Columns.timeseries)
+    let runOps = series.dropFirst().filter { $0[6] == "run" }.map { Int($0[9])! }.reduce(0, +)
+    #expect(runOps == 3000)
+
+    let json =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/run.json"))) as! [String: Any]
+    #expect(json["status"] as? String == "complete")
+    #expect((json["cells"] as? [Any])?.count == 1)
+    #expect(((json["environment"] as? [String: Any])?["allocator"] as? String) == "jemalloc")
+    #expect(
+      ((json["timer"] as? [String: Any])?["overhead"] as? [String: Any])?["medianNanoseconds"]
+        != nil)
+
+    let latency = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/latency")
+    for op in ["run-read", "run-update", "run-scan", "run-insert", "load-insert"] {
+      #expect(
+        latency.contains("sortedmap-default-t1-r0-\(op).hgrm")
+          && latency.contains("sortedmap-default-t1-r0-\(op).csv"))
+    }
+    let hgrm = try String(
+      contentsOfFile: "\(dir)/latency/sortedmap-default-t1-r0-run-read.hgrm", encoding: .utf8)
+    #expect(hgrm.contains("Total count    =") && hgrm.hasPrefix("       Value"))
+    #expect(!FileManager.default.fileExists(atPath: "\(dir)/.summary.csv.tmp-\(getpid())"))
+  }
 }

@@ -5,209 +5,235 @@ import Testing
 
 /// Statistical checks of every request distribution against its definition.
 @Suite struct DistributionTests {
-    func frequencies(_ d: RequestDistribution, count: UInt64, draws: Int, seed: UInt64 = 1) -> [UInt64: Int] {
-        var chooser = KeyChooser(d, records: count, space: count)
-        var rng = Xoshiro256(seed: seed)
-        var f: [UInt64: Int] = [:]
-        for _ in 0..<draws {
-            let k = chooser.next(&rng, count: count)
-            #expect(k < count)
-            f[k, default: 0] += 1
-        }
-        return f
+  func frequencies(_ d: RequestDistribution, count: UInt64, draws: Int, seed: UInt64 = 1)
+    -> [UInt64: Int]
+  {
+    var chooser = KeyChooser(d, records: count, space: count)
+    var rng = Xoshiro256(seed: seed)
+    var f: [UInt64: Int] = [:]
+    for _ in 0..<draws {
+      let k = chooser.next(&rng, count: count)
+      #expect(k < count)
+      f[k, default: 0] += 1
     }
+    return f
+  }
 
-    @Test func zipfianHeadMatchesTheory() {
-        let n: UInt64 = 1000
-        let draws = 200_000
-        for theta in [0.99, 0.5] {
-            let f = frequencies(.zipfian(constant: theta), count: n, draws: draws)
-            let zeta = (1...n).reduce(0.0) { $0 + 1 / pow(Double($1), theta) }
-            // Gray's closed form (as in YCSB) is exact for the head test of ranks 0 and 1, but its
-            // tail formula also lands a little mass on them and is approximate for ranks ≥ 2.
-            for (rank, tolerance) in [(0, 0.06), (1, 0.05), (2, 0.2), (9, 0.25), (99, 0.2)] {
-                let expected = 1 / pow(Double(rank + 1), theta) / zeta
-                let observed = Double(f[UInt64(rank), default: 0]) / Double(draws)
-                #expect(abs(observed - expected) / expected < tolerance, "θ=\(theta) rank \(rank): \(observed) vs \(expected)")
-            }
-        }
+  @Test func zipfianHeadMatchesTheory() {
+    let n: UInt64 = 1000
+    let draws = 200_000
+    for theta in [0.99, 0.5] {
+      let f = frequencies(.zipfian(constant: theta), count: n, draws: draws)
+      let zeta = (1...n).reduce(0.0) { $0 + 1 / pow(Double($1), theta) }
+      // Gray's closed form (as in YCSB) is exact for the head test of ranks 0 and 1, but its
+      // tail formula also lands a little mass on them and is approximate for ranks ≥ 2.
+      for (rank, tolerance) in [(0, 0.06), (1, 0.05), (2, 0.2), (9, 0.25), (99, 0.2)] {
+        let expected = 1 / pow(Double(rank + 1), theta) / zeta
+        let observed = Double(f[UInt64(rank), default: 0]) / Double(draws)
+        #expect(
+          abs(observed - expected) / expected < tolerance,
+          "θ=\(theta) rank \(rank): \(observed) vs \(expected)")
+      }
     }
+  }
 
-    @Test func zetaEulerMaclaurinMatchesExactSums() {
-        let exact = Zeta.exactSum(from: 5_000, through: 300_000, theta: 0.8)
-        let approx = Zeta.eulerMaclaurin(from: 5_000, through: 300_000, theta: 0.8)
-        #expect(abs(exact - approx) / exact < 1e-9)
-    }
+  @Test func zetaEulerMaclaurinMatchesExactSums() {
+    let exact = Zeta.exactSum(from: 5_000, through: 300_000, theta: 0.8)
+    let approx = Zeta.eulerMaclaurin(from: 5_000, through: 300_000, theta: 0.8)
+    #expect(abs(exact - approx) / exact < 1e-9)
+  }
 
-    @Test func zetaForYCSBScrambledSpaceMatchesYCSBConstant() {
-        // YCSB precomputes ζ(10^10, 0.99) = 26.46902820178302 for its scrambled zipfian.
-        let z = Zeta.value(n: 10_000_000_000, theta: 0.99)
-        #expect(abs(z - 26.46902820178302) < 1e-6)
-    }
+  @Test func zetaForYCSBScrambledSpaceMatchesYCSBConstant() {
+    // YCSB precomputes ζ(10^10, 0.99) = 26.46902820178302 for its scrambled zipfian.
+    let z = Zeta.value(n: 10_000_000_000, theta: 0.99)
+    #expect(abs(z - 26.46902820178302) < 1e-6)
+  }
 
-    @Test func zetaIncrementalGrowthEqualsDirect() {
-        var z = Zipfian(n: 1000, theta: 0.9)
-        z.grow(to: 5000)
-        #expect(abs(z.zetaN - Zeta.value(n: 5000, theta: 0.9)) < 1e-9)
-    }
+  @Test func zetaIncrementalGrowthEqualsDirect() {
+    var z = Zipfian(n: 1000, theta: 0.9)
+    z.grow(to: 5000)
+    #expect(abs(z.zetaN - Zeta.value(n: 5000, theta: 0.9)) < 1e-9)
+  }
 
-    @Test func scrambledZipfianIsSkewedButSpread() {
-        let f = frequencies(.scrambledZipfian(constant: 0.99), count: 10_000, draws: 100_000)
-        let top = f.values.sorted(by: >)
-        #expect(Double(top[0]) / 100_000 > 0.02)  // a hot key exists
-        #expect(f.count > 3_000)  // and the rest spreads over the space
-        let hottest = f.max { $0.value < $1.value }!.key
-        #expect(hottest != 0)  // scrambled: the hot key is not key 0
-    }
+  @Test func scrambledZipfianIsSkewedButSpread() {
+    let f = frequencies(.scrambledZipfian(constant: 0.99), count: 10_000, draws: 100_000)
+    let top = f.values.sorted(by: >)
+    #expect(Double(top[0]) / 100_000 > 0.02)  // a hot key exists
+    #expect(f.count > 3_000)  // and the rest spreads over the space
+    let hottest = f.max { $0.value < $1.value }!.key
+    #expect(hottest != 0)  // scrambled: the hot key is not key 0
+  }
 
-    @Test func latestFavoursNewestKey() {
-        let n: UInt64 = 5000
-        let f = frequencies(.latest(constant: 0.99), count: n, draws: 100_000)
-        let zeta = Zeta.value(n: n, theta: 0.99)
-        let p = Double(f[n - 1, default: 0]) / 100_000
-        #expect(abs(p - 1 / zeta) / (1 / zeta) < 0.05)
-        #expect(f[n - 1, default: 0] > f[n - 2, default: 0])
-    }
+  @Test func latestFavoursNewestKey() {
+    let n: UInt64 = 5000
+    let f = frequencies(.latest(constant: 0.99), count: n, draws: 100_000)
+    let zeta = Zeta.value(n: n, theta: 0.99)
+    let p = Double(f[n - 1, default: 0]) / 100_000
+    #expect(abs(p - 1 / zeta) / (1 / zeta) < 0.05)
+    #expect(f[n - 1, default: 0] > f[n - 2, default: 0])
+  }
 
-    @Test func hotspotSendsOpFractionToHotSet() {
-        let n: UInt64 = 10_000
-        let f = frequencies(.hotspot(dataFraction: 0.2, opFraction: 0.8), count: n, draws: 100_000)
-        let hot = f.filter { $0.key < 2000 }.values.reduce(0, +)
-        #expect(abs(Double(hot) / 100_000 - 0.8) < 0.01)
-    }
+  @Test func hotspotSendsOpFractionToHotSet() {
+    let n: UInt64 = 10_000
+    let f = frequencies(.hotspot(dataFraction: 0.2, opFraction: 0.8), count: n, draws: 100_000)
+    let hot = f.filter { $0.key < 2000 }.values.reduce(0, +)
+    #expect(abs(Double(hot) / 100_000 - 0.8) < 0.01)
+  }
 
-    @Test func exponentialPutsPercentileInWindow() {
-        let n: UInt64 = 10_000
-        let f = frequencies(.exponential(percentile: 95, fraction: 0.5), count: n, draws: 100_000)
-        let window = f.filter { n - 1 - $0.key < UInt64(Double(n) * 0.5) }.values.reduce(0, +)
-        #expect(abs(Double(window) / 100_000 - 0.95) < 0.01)
-    }
+  @Test func exponentialPutsPercentileInWindow() {
+    let n: UInt64 = 10_000
+    let f = frequencies(.exponential(percentile: 95, fraction: 0.5), count: n, draws: 100_000)
+    let window = f.filter { n - 1 - $0.key < UInt64(Double(n) * 0.5) }.values.reduce(0, +)
+    #expect(abs(Double(window) / 100_000 - 0.95) < 0.01)
+  }
 
-    @Test func selfSimilarEightyTwenty() {
-        let n: UInt64 = 10_000
-        let f = frequencies(.selfSimilar(skew: 0.2), count: n, draws: 100_000)
-        let head = f.filter { $0.key < 2000 }.values.reduce(0, +)
-        #expect(abs(Double(head) / 100_000 - 0.8) < 0.01)
-    }
+  @Test func selfSimilarEightyTwenty() {
+    let n: UInt64 = 10_000
+    let f = frequencies(.selfSimilar(skew: 0.2), count: n, draws: 100_000)
+    let head = f.filter { $0.key < 2000 }.values.reduce(0, +)
+    #expect(abs(Double(head) / 100_000 - 0.8) < 0.01)
+  }
 
-    @Test func uniformChiSquare() {
-        let f = frequencies(.uniform, count: 20, draws: 100_000)
-        let e = 100_000.0 / 20
-        let chi = (0..<20).reduce(0.0) { $0 + pow(Double(f[UInt64($1), default: 0]) - e, 2) / e }
-        #expect(chi < 43.8)  // p = 0.001 for 19 degrees of freedom
-    }
+  @Test func uniformChiSquare() {
+    let f = frequencies(.uniform, count: 20, draws: 100_000)
+    let e = 100_000.0 / 20
+    let chi = (0..<20).reduce(0.0) { $0 + pow(Double(f[UInt64($1), default: 0]) - e, 2) / e }
+    #expect(chi < 43.8)  // p = 0.001 for 19 degrees of freedom
+  }
 
-    @Test func sequentialWalksInOrderAndWraps() {
-        var c = KeyChooser(.sequential, records: 5, space: 5, start: 3)
-        var rng = Xoshiro256(seed: 1)
-        #expect((0..<6).map { _ in c.next(&rng, count: 5) } == [3, 4, 0, 1, 2, 3])
-    }
+  @Test func sequentialWalksInOrderAndWraps() {
+    var c = KeyChooser(.sequential, records: 5, space: 5, start: 3)
+    var rng = Xoshiro256(seed: 1)
+    #expect((0..<6).map { _ in c.next(&rng, count: 5) } == [3, 4, 0, 1, 2, 3])
+  }
 }
 
 @Suite struct KeyAndStreamTests {
-    func key(_ e: KeyEncoder, _ k: UInt64) -> [UInt8] {
-        let buf = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
-        defer { buf.deallocate() }
-        return Array(UnsafeRawBufferPointer(start: buf, count: e.encode(k, into: buf)))
-    }
+  func key(_ e: KeyEncoder, _ k: UInt64) -> [UInt8] {
+    let buf = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+    defer { buf.deallocate() }
+    return Array(UnsafeRawBufferPointer(start: buf, count: e.encode(k, into: buf)))
+  }
 
-    @Test func ycsbKeys() {
-        #expect(key(KeyEncoder(.ycsb(prefix: "user", zeroPadding: 5), hashed: false), 42) == Array("user00042".utf8))
-        #expect(key(KeyEncoder(.ycsb(prefix: "user", zeroPadding: 1), hashed: false), 0) == Array("user0".utf8))
-        // Hashed: "user" + decimal FNV-1a-64 of the little-endian bytes (YCSB Utils.fnvhash64).
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in withUnsafeBytes(of: UInt64(7).littleEndian, Array.init) { h = (h ^ UInt64(b)) &* 1_099_511_628_211 }
-        let abs = Int64(bitPattern: h) < 0 ? UInt64(bitPattern: -Int64(bitPattern: h)) : h
-        #expect(key(KeyEncoder(.ycsb(prefix: "user", zeroPadding: 1), hashed: true), 7) == Array("user\(abs)".utf8))
+  @Test func ycsbKeys() {
+    #expect(
+      key(KeyEncoder(.ycsb(prefix: "user", zeroPadding: 5), hashed: false), 42)
+        == Array("user00042".utf8))
+    #expect(
+      key(KeyEncoder(.ycsb(prefix: "user", zeroPadding: 1), hashed: false), 0)
+        == Array("user0".utf8))
+    // Hashed: "user" + decimal FNV-1a-64 of the little-endian bytes (YCSB Utils.fnvhash64).
+    var h: UInt64 = 0xCBF2_9CE4_8422_2325
+    for b in withUnsafeBytes(of: UInt64(7).littleEndian, Array.init) {
+      h = (h ^ UInt64(b)) &* 1_099_511_628_211
     }
+    let abs = Int64(bitPattern: h) < 0 ? UInt64(bitPattern: -Int64(bitPattern: h)) : h
+    #expect(
+      key(KeyEncoder(.ycsb(prefix: "user", zeroPadding: 1), hashed: true), 7)
+        == Array("user\(abs)".utf8))
+  }
 
-    @Test func int64KeysAreBigEndianAndBijective() {
-        #expect(key(KeyEncoder(.int64, hashed: false), 0x0102) == [0, 0, 0, 0, 0, 0, 1, 2])
-        let hashed = KeyEncoder(.int64, hashed: true)
-        let keys = Set((0..<10_000).map { key(hashed, UInt64($0)) })
-        #expect(keys.count == 10_000)
-    }
+  @Test func int64KeysAreBigEndianAndBijective() {
+    #expect(key(KeyEncoder(.int64, hashed: false), 0x0102) == [0, 0, 0, 0, 0, 0, 1, 2])
+    let hashed = KeyEncoder(.int64, hashed: true)
+    let keys = Set((0..<10_000).map { key(hashed, UInt64($0)) })
+    #expect(keys.count == 10_000)
+  }
 
-    func ops(_ spec: WorkloadSpec, phase: Phase, thread: Int, threads: Int, n: Int) -> [String] {
-        var s = OperationStream(spec: spec, phase: phase, thread: thread, threads: threads)
-        return (0..<n).compactMap { _ in s.next().map { "\($0.kind.name) \(Array($0.key)) \(Array($0.value)) \($0.scanLength)" } }
+  func ops(_ spec: WorkloadSpec, phase: Phase, thread: Int, threads: Int, n: Int) -> [String] {
+    var s = OperationStream(spec: spec, phase: phase, thread: thread, threads: threads)
+    return (0..<n).compactMap { _ in
+      s.next().map { "\($0.kind.name) \(Array($0.key)) \(Array($0.value)) \($0.scanLength)" }
     }
+  }
 
-    var spec: WorkloadSpec {
-        var s = WorkloadSpec(file: "t", name: "t")
-        s.records = 1000
-        s.mix = [.read: 0.4, .update: 0.2, .insert: 0.1, .scan: 0.1, .delete: 0.1, .rmw: 0.1]
-        s.requestDistribution = .zipfian(constant: 0.99)
-        s.valueSize = .uniform(min: 4, max: 20)
-        return s
-    }
+  var spec: WorkloadSpec {
+    var s = WorkloadSpec(file: "t", name: "t")
+    s.records = 1000
+    s.mix = [.read: 0.4, .update: 0.2, .insert: 0.1, .scan: 0.1, .delete: 0.1, .rmw: 0.1]
+    s.requestDistribution = .zipfian(constant: 0.99)
+    s.valueSize = .uniform(min: 4, max: 20)
+    return s
+  }
 
-    @Test func streamsAreDeterministicPerSeedAndThread() {
-        #expect(ops(spec, phase: .run, thread: 0, threads: 2, n: 2000) == ops(spec, phase: .run, thread: 0, threads: 2, n: 2000))
-        #expect(ops(spec, phase: .run, thread: 0, threads: 2, n: 200) != ops(spec, phase: .run, thread: 1, threads: 2, n: 200))
-        var other = spec
-        other.seed = 99
-        #expect(ops(spec, phase: .run, thread: 0, threads: 1, n: 200) != ops(other, phase: .run, thread: 0, threads: 1, n: 200))
-    }
+  @Test func streamsAreDeterministicPerSeedAndThread() {
+    #expect(
+      ops(spec, phase: .run, thread: 0, threads: 2, n: 2000)
+        == ops(spec, phase: .run, thread: 0, threads: 2, n: 2000))
+    #expect(
+      ops(spec, phase: .run, thread: 0, threads: 2, n: 200)
+        != ops(spec, phase: .run, thread: 1, threads: 2, n: 200))
+    var other = spec
+    other.seed = 99
+    #expect(
+      ops(spec, phase: .run, thread: 0, threads: 1, n: 200)
+        != ops(other, phase: .run, thread: 0, threads: 1, n: 200))
+  }
 
-    @Test func mixProportionsAreHonoured() {
-        var s = OperationStream(spec: spec, phase: .run, thread: 0, threads: 1)
-        var f: [OpKind: Int] = [:]
-        for _ in 0..<50_000 { f[s.next()!.kind, default: 0] += 1 }
-        for (k, p) in spec.mix { #expect(abs(Double(f[k, default: 0]) / 50_000 - p) < 0.01, "\(k)") }
-    }
+  @Test func mixProportionsAreHonoured() {
+    var s = OperationStream(spec: spec, phase: .run, thread: 0, threads: 1)
+    var f: [OpKind: Int] = [:]
+    for _ in 0..<50_000 { f[s.next()!.kind, default: 0] += 1 }
+    for (k, p) in spec.mix { #expect(abs(Double(f[k, default: 0]) / 50_000 - p) < 0.01, "\(k)") }
+  }
 
-    @Test func loadPartitionsRecordsAcrossThreads() {
-        var all: [[UInt8]] = []
-        for t in 0..<3 {
-            var s = OperationStream(spec: spec, phase: .load, thread: t, threads: 3)
-            while let op = s.next() {
-                #expect(op.kind == .insert)
-                all.append(Array(op.key))
-            }
-        }
-        #expect(all.count == 1000 && Set(all).count == 1000)
+  @Test func loadPartitionsRecordsAcrossThreads() {
+    var all: [[UInt8]] = []
+    for t in 0..<3 {
+      var s = OperationStream(spec: spec, phase: .load, thread: t, threads: 3)
+      while let op = s.next() {
+        #expect(op.kind == .insert)
+        all.append(Array(op.key))
+      }
     }
+    #expect(all.count == 1000 && Set(all).count == 1000)
+  }
 
-    @Test func runInsertsUseFreshKeysPerThread() {
-        var keys: Set<[UInt8]> = []
-        var loaded: Set<[UInt8]> = []
-        var l = OperationStream(spec: spec, phase: .load, thread: 0, threads: 1)
-        while let op = l.next() { loaded.insert(Array(op.key)) }
-        for t in 0..<2 {
-            var s = OperationStream(spec: spec, phase: .run, thread: t, threads: 2)
-            for _ in 0..<3000 { if let op = s.next(), op.kind == .insert { #expect(keys.insert(Array(op.key)).inserted) } }
-        }
-        #expect(keys.isDisjoint(with: loaded))
+  @Test func runInsertsUseFreshKeysPerThread() {
+    var keys: Set<[UInt8]> = []
+    var loaded: Set<[UInt8]> = []
+    var l = OperationStream(spec: spec, phase: .load, thread: 0, threads: 1)
+    while let op = l.next() { loaded.insert(Array(op.key)) }
+    for t in 0..<2 {
+      var s = OperationStream(spec: spec, phase: .run, thread: t, threads: 2)
+      for _ in 0..<3000 {
+        if let op = s.next(), op.kind == .insert { #expect(keys.insert(Array(op.key)).inserted) }
+      }
     }
+    #expect(keys.isDisjoint(with: loaded))
+  }
 
-    @Test(arguments: [TraceWriter.Format.csv, .binary])
-    func traceRoundTrip(format: TraceWriter.Format) throws {
-        let path = NSTemporaryDirectory() + "tb-trace-\(format.rawValue)-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        var s = spec
-        s.records = 50
-        let written = try TraceWriter.write(spec: s, runThreads: 2, runOperations: 301, format: format, to: path)
-        #expect(written == 351)
-        let tape = try TraceTape.read(path: path)
-        #expect(tape.load.count == 1 && tape.run.count == 2)
-        for t in 0..<2 {
-            var replay = OperationStream(replaying: tape.run[t], spec: s)
-            var generated = OperationStream(spec: s, phase: .run, thread: t, threads: 2)
-            var n = 0
-            while let a = replay.next() {
-                let b = generated.next()!
-                #expect(a.kind == b.kind && Array(a.key) == Array(b.key) && a.value.count == b.value.count && a.scanLength == b.scanLength)
-                n += 1
-            }
-            #expect(n == (t == 0 ? 151 : 150))
-        }
+  @Test(arguments: [TraceWriter.Format.csv, .binary])
+  func traceRoundTrip(format: TraceWriter.Format) throws {
+    let path = NSTemporaryDirectory() + "tb-trace-\(format.rawValue)-\(getpid())"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var s = spec
+    s.records = 50
+    let written = try TraceWriter.write(
+      spec: s, runThreads: 2, runOperations: 301, format: format, to: path)
+    #expect(written == 351)
+    let tape = try TraceTape.read(path: path)
+    #expect(tape.load.count == 1 && tape.run.count == 2)
+    for t in 0..<2 {
+      var replay = OperationStream(replaying: tape.run[t], spec: s)
+      var generated = OperationStream(spec: s, phase: .run, thread: t, threads: 2)
+      var n = 0
+      while let a = replay.next() {
+        let b = generated.next()!
+        #expect(
+          a.kind == b.kind && Array(a.key) == Array(b.key) && a.value.count == b.value.count
+            && a.scanLength == b.scanLength)
+        n += 1
+      }
+      #expect(n == (t == 0 ? 151 : 150))
     }
+  }
 
-    @Test func damagedTraceIsAClearError() throws {
-        let path = NSTemporaryDirectory() + "tb-bad-\(getpid()).csv"
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try "phase,thread,op,key_hex,value_size,scan_length\nrun,0,read,zz,0,0\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: SpecError.self) { try TraceTape.read(path: path) }
-    }
+  @Test func damagedTraceIsAClearError() throws {
+    let path = NSTemporaryDirectory() + "tb-bad-\(getpid()).csv"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try "phase,thread,op,key_hex,value_size,scan_length\nrun,0,read,zz,0,0\n".write(
+      toFile: path, atomically: true, encoding: .utf8)
+    #expect(throws: SpecError.self) { try TraceTape.read(path: path) }
+  }
 }
