@@ -33,15 +33,18 @@ enum Planner {
     return list.map { $0! }
   }
 
-  /// Checks engines against the registry and the spec; returns the resolved choices.
-  static func engines(for spec: WorkloadSpec, flags: [String]) throws -> [(
+  /// Checks engines against the registry and the spec (or the trace, whose operations are what
+  /// runs); returns the resolved choices.
+  static func engines(for spec: WorkloadSpec, flags: [String], trace: TraceTape? = nil) throws -> [(
     EngineChoice, EngineEntry
   )] {
+    let scans = trace.map { $0.kinds.contains(.scan) } ?? (spec.proportion(.scan) > 0)
+    let scanSource = trace == nil ? "mix.scan is \(spec.proportion(.scan))" : "the trace has scans"
     var choices = try flags.map(parseEngineFlag)
     if choices.isEmpty { choices = spec.engines }
     if choices.isEmpty {
       choices = Bench.engines.filter {
-        $0.descriptor.name != "null" && ($0.descriptor.supportsScan || spec.proportion(.scan) == 0)
+        $0.descriptor.name != "null" && ($0.descriptor.supportsScan || !scans)
       }
       .map { EngineChoice(name: $0.descriptor.name) }
     }
@@ -60,11 +63,11 @@ enum Planner {
           file: spec.file, line: line, field: "engines.\(choice.name).\(e.knob)", message: e.message
         )
       }
-      if spec.proportion(.scan) > 0 && !entry.descriptor.supportsScan {
+      if scans && !entry.descriptor.supportsScan {
         throw SpecError(
           file: spec.file, line: line, field: "engines",
           message:
-            "engine '\(choice.name)' has no ordered scans but mix.scan is \(spec.proportion(.scan)); drop the engine or the scans"
+            "engine '\(choice.name)' has no ordered scans but \(scanSource); drop the engine or the scans"
         )
       }
       return (choice, entry)

@@ -50,23 +50,17 @@ struct RunCommand: ParsableCommand {
       spec = try WorkloadLoader.load(path: file, overrides: property)
     } else if let trace {
       spec = try WorkloadLoader.parse("name: trace\n", file: trace + ".yaml", overrides: property)
+      spec.file = trace  // errors name the trace, not the synthetic spec
       spec.name =
         "trace-" + ((trace as NSString).lastPathComponent as NSString).deletingPathExtension
     } else {
       throw ValidationError("give a workload file (e.g. workloads/ycsb-a.yaml) or --trace FILE")
     }
     if let tape {
-      // Trace ops decide what runs; a scan in the trace needs scan-capable engines.
-      let hasScan = tape.run.contains { s in
-        var o = OperationStream(replaying: s, spec: spec)
-        while let op = o.next() { if op.kind == .scan { return true } }
-        return false
-      }
-      if hasScan && spec.proportion(.scan) == 0 { spec.mix = [.read: 0.5, .scan: 0.5] }
       spec.loadThreads = max(tape.load.count, 1)
     }
     let threadList = try threads.map(Planner.threads) ?? spec.threads
-    let engines = try Planner.engines(for: spec, flags: engine)
+    let engines = try Planner.engines(for: spec, flags: engine, trace: tape)
     let cells = try Planner.cells(spec: spec, engines: engines, threads: threadList, trace: tape)
     if verify { return try runVerify(cells) }
 

@@ -37,9 +37,7 @@ public final class RWLocked<Inner: IndexEngine>: IndexEngine {
   }
 
   public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
-    pthread_rwlock_rdlock(lock)
-    defer { pthread_rwlock_unlock(lock) }
-    return inner.get(key, into: &value)
+    read { inner.get(key, into: &value) }
   }
   public func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
     write { inner.insert(key, value) }

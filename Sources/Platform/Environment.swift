@@ -33,12 +33,13 @@ public struct EnvironmentInfo: Codable, Sendable {
     }
     let commit = shell(["git", "rev-parse", "HEAD"]) ?? "unknown"
     let dirty = !(shell(["git", "status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty
+    let topology = Topology.current()
     return EnvironmentInfo(
       hostname: ProcessInfo.processInfo.hostName,
       cpuModel: model,
       logicalCPUs: ProcessInfo.processInfo.activeProcessorCount,
-      numaNodes: Topology.current().nodes.count,
-      cpusPerNode: Topology.current().nodes.map(\.cpus),
+      numaNodes: topology.nodes.count,
+      cpusPerNode: topology.nodes.map(\.cpus),
       kernel: kernel,
       clockSource: firstLine("/sys/devices/system/clocksource/clocksource0/current_clocksource"),
       transparentHugePages: firstLine("/sys/kernel/mm/transparent_hugepage/enabled"),

@@ -199,9 +199,6 @@ struct SpecReader {
       }
     }
     try f.finish(allowed: Self.topFields)
-    if spec.operations == 0 && spec.duration == nil && spec.proportionSum > 0
-    { /* load-only run: fine */
-    }
     return spec
   }
 
@@ -376,10 +373,6 @@ struct SpecReader {
       }
     }
   }
-}
-
-extension WorkloadSpec {
-  var proportionSum: Double { mix.values.reduce(0, +) }
 }
 
 /// The closest candidate within edit distance 2, for "did you mean" hints.

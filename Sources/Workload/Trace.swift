@@ -53,9 +53,13 @@ public final class TraceTape: Sendable {
   public let load: [Section]
   public let run: [Section]
 
-  public init(load: [Section], run: [Section]) {
+  /// Operation types that occur anywhere in the trace.
+  public let kinds: Set<OpKind>
+
+  public init(load: [Section], run: [Section], kinds: Set<OpKind>) {
     self.load = load
     self.run = run
+    self.kinds = kinds
   }
 
   public func sections(_ phase: Phase) -> [Section] { phase == .load ? load : run }
@@ -63,12 +67,14 @@ public final class TraceTape: Sendable {
   /// Accumulates records into sections.
   struct Builder {
     var data: [Phase: [Int: ([UInt8], Int, Int, Int)]] = [:]
+    var kinds: Set<OpKind> = []
     mutating func add(
       phase: Phase, thread: Int, kind: OpKind, key: UnsafeRawBufferPointer, valueLength: Int,
       scanLength: Int
     ) {
       var (bytes, n, mk, mv) = data[phase, default: [:]][thread] ?? ([], 0, 0, 0)
       bytes.append(UInt8(kind.rawValue))
+      kinds.insert(kind)
       for v in [key.count, valueLength, scanLength] {
         withUnsafeBytes(of: UInt32(v).littleEndian) { bytes.append(contentsOf: $0) }
       }
@@ -84,7 +90,7 @@ public final class TraceTape: Sendable {
           return Section(b, count: c, maxKey: k, maxValue: v)
         }
       }
-      return TraceTape(load: sections(.load), run: sections(.run))
+      return TraceTape(load: sections(.load), run: sections(.run), kinds: kinds)
     }
   }
 
