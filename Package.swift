@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "BenchCLI", targets: ["BenchCLI"]),
     .library(name: "EngineKit", targets: ["EngineKit"]),
     .library(name: "EngineConformance", targets: ["EngineConformance"]),
+    .library(name: "ART", targets: ["ART"]),
     .library(name: "Workload", targets: ["Workload"]),
     .library(name: "Runner", targets: ["Runner"]),
     .library(name: "Report", targets: ["Report"]),
@@ -32,6 +33,7 @@ let package = Package(
       name: "EngineKit",
       dependencies: [.product(name: "SortedCollections", package: "swift-collections")]),
     .target(name: "EngineConformance", dependencies: ["EngineKit"]),
+    .target(name: "ART", dependencies: ["EngineKit", "CSys"]),
     .target(
       name: "Runner",
       dependencies: [
@@ -46,12 +48,13 @@ let package = Package(
     .target(
       name: "BenchCLI",
       dependencies: [
-        "Workload", "EngineKit", "Runner", "Report", "Platform",
+        "Workload", "EngineKit", "Runner", "Report", "Platform", "ART",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "bench", dependencies: ["BenchCLI"]),
     .testTarget(name: "WorkloadTests", dependencies: ["Workload"]),
     .testTarget(name: "EngineKitTests", dependencies: ["EngineKit", "EngineConformance"]),
+    .testTarget(name: "ARTTests", dependencies: ["ART", "EngineKit", "EngineConformance"]),
     .testTarget(
       name: "RunnerTests", dependencies: ["Runner", "Workload", "EngineKit", "Platform"]),
     .testTarget(

@@ -1,3 +1,4 @@
+import ART
 import ArgumentParser
 import EngineKit
 import Foundation
@@ -9,7 +10,7 @@ public enum Bench {
   /// The engines this package ships.
   public static let builtInEngines: [EngineEntry] = [
     EngineEntry(NullEngine.self), EngineEntry(HashMapEngine.self),
-    EngineEntry(SortedMapEngine.self),
+    EngineEntry(SortedMapEngine.self), EngineEntry(ARTEngine.self),
   ]
 
   nonisolated(unsafe) static var engines: [EngineEntry] = builtInEngines

@@ -63,6 +63,17 @@ enum Planner {
           file: spec.file, line: line, field: "engines.\(choice.name).\(e.knob)", message: e.message
         )
       }
+      let d = entry.descriptor
+      if trace == nil
+        && (spec.keyShape.maximumLength > d.maxKeyLength
+          || spec.valueSize.maximum > d.maxValueLength)
+      {
+        throw SpecError(
+          file: spec.file, line: line, field: "engines",
+          message:
+            "engine '\(choice.name)' takes keys ≤ \(d.maxKeyLength) B and values ≤ \(d.maxValueLength) B, but the workload generates keys up to \(spec.keyShape.maximumLength) B and values up to \(spec.valueSize.maximum) B; shrink them or drop the engine"
+        )
+      }
       if scans && !entry.descriptor.supportsScan {
         throw SpecError(
           file: spec.file, line: line, field: "engines",

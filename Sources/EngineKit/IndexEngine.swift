@@ -37,12 +37,18 @@ public struct EngineDescriptor: Sendable {
   public var threadSafe: Bool
   /// False only for engines that keep nothing (the `null` harness probe): nothing to verify.
   public var storesData: Bool
+  /// The longest key and value the engine accepts; longer ones are refused (insert and update
+  /// return false), and the planner rejects workloads that would generate them.
+  public var maxKeyLength: Int
+  public var maxValueLength: Int
 
   public init(
     name: String, summary: String, knobs: [Knob] = [], supportsScan: Bool, threadSafe: Bool = false,
-    storesData: Bool = true
+    storesData: Bool = true, maxKeyLength: Int = .max, maxValueLength: Int = .max
   ) {
     self.storesData = storesData
+    self.maxKeyLength = maxKeyLength
+    self.maxValueLength = maxValueLength
     self.name = name
     self.summary = summary
     self.knobs = knobs

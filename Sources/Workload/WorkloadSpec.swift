@@ -62,6 +62,14 @@ public enum KeyShape: Codable, Sendable, Equatable {
     case .int64: return "int64"
     }
   }
+
+  /// The longest key this shape generates.
+  public var maximumLength: Int {
+    switch self {
+    case .ycsb(let prefix, let padding): return prefix.utf8.count + max(padding, 20)
+    case .int64: return 8
+    }
+  }
 }
 
 /// A size drawn per record or per op.

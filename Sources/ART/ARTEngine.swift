@@ -1,0 +1,95 @@
+import EngineKit
+
+/// The adaptive radix tree engine (holt-style ART; see docs/engines.md and
+/// shared/design/art-and-bplustree.md part A).
+///
+/// Variants: `delete: physical | tombstone` (holt 0.2.1 tombstones leaves and never shrinks) and
+/// `prefix: inline | separate` (path compression in node headers, or in holt's prefix nodes).
+/// Keys up to 65,535 bytes and values up to 16 MiB; larger ones are refused (`insert` and
+/// `update` return false and change nothing), and the planner rejects workloads that need them.
+public final class ARTEngine: IndexEngine {
+  public static let descriptor = EngineDescriptor(
+    name: "art",
+    summary: "adaptive radix tree: Node4/16/48/256, path compression, full-key leaves",
+    knobs: [
+      Knob(
+        "delete", .choice(["physical", "tombstone"]), default: "physical",
+        help: "physical: shrink and collapse nodes; tombstone: mark leaves dead (holt 0.2.1)"),
+      Knob(
+        "prefix", .choice(["inline", "separate"]), default: "inline",
+        help: "inline: prefix in node headers (hybrid); separate: prefix nodes of ≤ 108 B (holt)"),
+    ],
+    supportsScan: true, maxKeyLength: 65_535, maxValueLength: 16 << 20)
+
+  let tree: Tree
+
+  public init(options: EngineOptions) throws {
+    tree = Tree(
+      delete: options.choice("delete", default: "physical") == "tombstone" ? .tombstone : .physical,
+      prefix: options.choice("prefix", default: "inline") == "separate" ? .separate : .inline)
+  }
+
+  @inline(__always) func fits(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer)
+    -> Bool
+  {
+    key.count <= Self.descriptor.maxKeyLength && value.count <= Self.descriptor.maxValueLength
+  }
+
+  public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
+    guard let slot = tree.leafSlot(key), slot.pointee & 7 == Kind.leaf else { return false }
+    value.store(Leaf(slot.pointee).value)
+    return true
+  }
+
+  public func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+    fits(key, value) && tree.write(key, value, .insert)
+  }
+
+  public func update(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+    fits(key, value) && tree.write(key, value, .update)
+  }
+
+  /// Inserts or replaces; false only for an oversized key or value.
+  public func upsert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+    fits(key, value) && tree.write(key, value, .upsert)
+  }
+
+  public func remove(_ key: UnsafeRawBufferPointer) -> Bool { tree.remove(key) }
+
+  public func scan(
+    from key: UnsafeRawBufferPointer, limit: Int,
+    _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
+  ) -> Int {
+    tree.scan(from: key, limit: limit, visit)
+  }
+
+  /// S3 ListObjects: keys under `prefix` after `startAfter`, with keys holding `delimiter` after
+  /// the prefix rolled up into common prefixes (each group skipped, not walked).
+  public func list(
+    prefix: UnsafeRawBufferPointer, startAfter: UnsafeRawBufferPointer? = nil,
+    delimiter: UInt8? = nil, limit: Int = .max, _ visit: (ListEntry) -> Bool
+  ) -> Int {
+    tree.list(prefix: prefix, startAfter: startAfter, delimiter: delimiter, limit: limit, visit)
+  }
+
+  public var stats: EngineStats {
+    let c = tree.counters
+    var details: [(String, Double)] = []
+    var total = 0
+    for kind in [Kind.node4, Kind.node16, Kind.node48, Kind.node256, Kind.prefix, Kind.leaf] {
+      let name = Kind.names[Int(kind)]
+      details.append(("\(name)_count", Double(c[Tree.nodeCount + Int(kind)])))
+      details.append(("\(name)_bytes", Double(c[Tree.byteCount + Int(kind)])))
+      total += c[Tree.byteCount + Int(kind)]
+    }
+    details.append(("tombstones", Double(c[Tree.tombstones])))
+    return EngineStats(
+      keys: c[Tree.liveKeys], logicalBytes: total, height: tree.height(tree.root.pointee),
+      details: details)
+  }
+
+  public func checkInvariants() throws {
+    var checker = InvariantChecker(tree)
+    try checker.run()
+  }
+}

@@ -1,0 +1,609 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The adaptive radix tree itself: nodes in malloc'ed memory reached through tagged references,
+/// single-value leaves that keep the full key (lazy expansion), path compression either in node
+/// headers (Leis et al.'s hybrid scheme) or in separate prefix nodes (holt's), and an end-of-key
+/// slot in every inner node so that a key may be a prefix of another and may contain 0x00.
+/// Not thread-safe: the runner wraps it for several threads.
+final class Tree {
+  enum DeleteMode { case physical, tombstone }
+  enum PrefixMode { case inline, separate }
+  enum WriteMode { case insert, update, upsert }
+
+  let deleteMode: DeleteMode
+  let prefixMode: PrefixMode
+  /// The root slot (stable raw memory, so it is addressed like any child slot).
+  let root: UnsafeMutablePointer<Ref>
+  /// Counters: nodes and bytes per kind, live keys, tombstones.
+  let counters: UnsafeMutablePointer<Int>
+
+  static let nodeCount = 0  // + kind
+  static let byteCount = 8  // + kind
+  static let liveKeys = 16
+  static let tombstones = 17
+
+  init(delete: DeleteMode, prefix: PrefixMode) {
+    deleteMode = delete
+    prefixMode = prefix
+    root = .allocate(capacity: 1)
+    root.initialize(to: 0)
+    counters = .allocate(capacity: 18)
+    counters.initialize(repeating: 0, count: 18)
+  }
+
+  deinit {
+    release(root.pointee)
+    root.deallocate()
+    counters.deallocate()
+  }
+
+  // MARK: Allocation
+
+  func newNode(_ kind: UInt64) -> Ref {
+    let size = Layout.size(kind)
+    let p = malloc(size)!
+    memset(p, 0, kind == Kind.node48 ? Layout.children(kind) : 24)
+    if kind == Kind.node48 || kind == Kind.node256 {
+      memset(p + Layout.children(kind), 0, Layout.capacity(kind) * 8)
+    }
+    counters[Self.nodeCount + Int(kind)] += 1
+    counters[Self.byteCount + Int(kind)] += size
+    return tag(p, kind)
+  }
+
+  func freeNode(_ ref: Ref) {
+    let kind = ref & 7
+    counters[Self.nodeCount + Int(kind)] -= 1
+    counters[Self.byteCount + Int(kind)] -= Layout.size(kind)
+    free(Node(ref).p)
+  }
+
+  func newLeaf(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Ref {
+    let (k, v) = (key.count, value.count)
+    let compact = k <= 255 && v <= 127
+    let size = (compact ? 0 : 8) + k + v
+    let p = malloc(max(size, 1))!
+    var body = p
+    if !compact {
+      p.storeBytes(of: UInt32(k), as: UInt32.self)
+      p.storeBytes(of: UInt32(v), toByteOffset: 4, as: UInt32.self)
+      body += 8
+    }
+    if k > 0 { body.copyMemory(from: key.baseAddress!, byteCount: k) }
+    if v > 0 { (body + k).copyMemory(from: value.baseAddress!, byteCount: v) }
+    counters[Self.nodeCount + Int(Kind.leaf)] += 1
+    counters[Self.byteCount + Int(Kind.leaf)] += size
+    counters[Self.liveKeys] += 1
+    let ref = tag(p, Kind.leaf)
+    return compact ? ref | 1 << 63 | UInt64(k) << 48 | UInt64(v) << 56 : ref
+  }
+
+  func freeLeaf(_ ref: Ref) {
+    counters[Self.nodeCount + Int(Kind.leaf)] -= 1
+    counters[Self.byteCount + Int(Kind.leaf)] -= Leaf.size(ref)
+    if ref & 7 == Kind.leaf { counters[Self.liveKeys] -= 1 } else { counters[Self.tombstones] -= 1 }
+    free(Node(ref).p)
+  }
+
+  /// Frees a whole subtree.
+  func release(_ ref: Ref) {
+    let kind = ref & 7
+    if ref == 0 { return }
+    if kind == Kind.leaf || kind == Kind.deadLeaf { return freeLeaf(ref) }
+    let n = Node(ref)
+    release(n.end.pointee)
+    if kind != Kind.prefix {
+      forEachChild(ref) { _, c in
+        release(c)
+        return true
+      }
+    }
+    freeNode(ref)
+  }
+
+  // MARK: Lookup
+
+  /// The slot holding the leaf for `key` (live or dead), or nil. Inline prefixes longer than the
+  /// header keeps are skipped unchecked; the full-key comparison at the leaf settles them.
+  @inline(__always)
+  func leafSlot(_ key: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Ref>? {
+    var slot = root
+    var depth = 0
+    let n = key.count
+    let k = key.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) }
+    while true {
+      let ref = slot.pointee
+      let kind = ref & 7
+      if kind == Kind.leaf || kind == Kind.deadLeaf {
+        return Leaf.keyEquals(ref, key) ? slot : nil
+      }
+      if ref == 0 { return nil }
+      let node = Node(ref)
+      let plen = node.prefixLength
+      if plen > 0 {
+        if n - depth < plen { return nil }
+        let checked = kind == Kind.prefix ? plen : min(plen, Layout.inlinePrefix)
+        let prefix = node.prefix
+        for i in 0..<checked where k.unsafelyUnwrapped[depth + i] != prefix[i] { return nil }
+        depth += plen
+        if kind == Kind.prefix {
+          slot = node.end
+          continue
+        }
+      }
+      if depth == n {
+        slot = node.end
+        continue
+      }
+      guard let child = node.child(kind, k.unsafelyUnwrapped[depth]) else { return nil }
+      slot = child
+      depth += 1
+    }
+  }
+
+  // MARK: Insert and update
+
+  /// Inserts, updates or upserts; true when something was written.
+  func write(
+    _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode
+  ) -> Bool {
+    var slot = root
+    var depth = 0
+    let n = key.count
+    while true {
+      let ref = slot.pointee
+      if ref == 0 {
+        guard mode != .update else { return false }
+        slot.pointee = newLeaf(key, value)
+        return true
+      }
+      let kind = ref & 7
+      if kind == Kind.leaf || kind == Kind.deadLeaf {
+        if Leaf.keyEquals(ref, key) {
+          if kind == Kind.deadLeaf {
+            guard mode != .update else { return false }
+            counters[Self.tombstones] -= 1
+            counters[Self.liveKeys] += 1
+          } else if mode == .insert {
+            return false
+          }
+          replaceValue(slot, value)
+          return true
+        }
+        guard mode != .update else { return false }
+        splitLeaf(slot, key, value, depth)
+        return true
+      }
+      let node = Node(ref)
+      let plen = node.prefixLength
+      if plen > 0 {
+        let prefix = fullPrefix(ref, depth)
+        let c = mismatch(key, depth, prefix, plen)
+        if c < plen {
+          guard mode != .update else { return false }
+          if kind == Kind.prefix {
+            splitPrefixNode(slot, prefix, c, key, value, depth)
+          } else {
+            splitInlinePrefix(slot, prefix, c, key, value, depth)
+          }
+          return true
+        }
+        depth += plen
+        if kind == Kind.prefix {
+          slot = node.end
+          continue
+        }
+      }
+      if depth == n {
+        slot = node.end
+        continue
+      }
+      let b = key[depth]
+      if let child = node.child(kind, b) {
+        slot = child
+        depth += 1
+        continue
+      }
+      guard mode != .update else { return false }
+      addChild(slot, b, newLeaf(key, value))
+      return true
+    }
+  }
+
+  /// Writes a new value into the leaf at `slot` (in place when the length is unchanged) and marks
+  /// it live.
+  func replaceValue(_ slot: UnsafeMutablePointer<Ref>, _ value: UnsafeRawBufferPointer) {
+    let old = slot.pointee & ~7 | Kind.leaf
+    let leaf = Leaf(old)
+    if leaf.value.count == value.count {
+      if value.count > 0 {
+        UnsafeMutableRawPointer(mutating: leaf.value.baseAddress!).copyMemory(
+          from: value.baseAddress!, byteCount: value.count)
+      }
+      slot.pointee = old
+      return
+    }
+    slot.pointee = newLeaf(leaf.key, value)
+    freeLeaf(old)
+  }
+
+  /// Replaces the leaf at `slot` with a Node4 holding it and the new key, below their common
+  /// prefix.
+  func splitLeaf(
+    _ slot: UnsafeMutablePointer<Ref>, _ key: UnsafeRawBufferPointer,
+    _ value: UnsafeRawBufferPointer, _ depth: Int
+  ) {
+    let old = slot.pointee
+    let other = Leaf(old).key
+    let c = mismatch(key, depth, other.baseAddress.map { $0 + depth }, other.count - depth)
+    let node = newNode(Kind.node4)
+    place(node, old, other, depth + c)
+    place(node, newLeaf(key, value), key, depth + c)
+    slot.pointee = withPrefix(node, key.baseAddress.map { $0 + depth }, c)
+  }
+
+  /// Puts `leaf` (whose key is `key`) into a fresh node at `depth`: its end slot or a child.
+  func place(_ node: Ref, _ leaf: Ref, _ key: UnsafeRawBufferPointer, _ depth: Int) {
+    if key.count == depth {
+      Node(node).end.pointee = leaf
+    } else {
+      var slot = node
+      addChild(&slot, key[depth], leaf)
+    }
+  }
+
+  /// `node` behind a prefix of `length` bytes: in its header (inline) or a chain of prefix nodes.
+  func withPrefix(_ node: Ref, _ bytes: UnsafeRawPointer?, _ length: Int) -> Ref {
+    guard length > 0 else { return node }
+    if prefixMode == .inline {
+      setPrefix(Node(node), bytes!, length)
+      return node
+    }
+    var child = node
+    var end = length
+    while end > 0 {
+      let start = max(0, end - Layout.prefixCapacity)
+      let p = newNode(Kind.prefix)
+      let pn = Node(p)
+      pn.end.pointee = child
+      pn.prefixLength = end - start
+      pn.prefix.update(from: bytes!.assumingMemoryBound(to: UInt8.self) + start, count: end - start)
+      child = p
+      end = start
+    }
+    return child
+  }
+
+  func setPrefix(_ node: Node, _ bytes: UnsafeRawPointer, _ length: Int) {
+    node.prefixLength = length
+    let kept = min(length, Layout.inlinePrefix)
+    node.prefix.update(from: bytes.assumingMemoryBound(to: UInt8.self), count: kept)
+  }
+
+  /// Splits an inner node's header prefix at `c`: a Node4 takes the first `c` bytes, the old
+  /// node keeps the bytes after the divergent one.
+  func splitInlinePrefix(
+    _ slot: UnsafeMutablePointer<Ref>, _ prefix: UnsafePointer<UInt8>, _ c: Int,
+    _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ depth: Int
+  ) {
+    let old = slot.pointee
+    let oldNode = Node(old)
+    let plen = oldNode.prefixLength
+    let top = newNode(Kind.node4)
+    setPrefix(Node(top), prefix, c)
+    let divergent = prefix[c]
+    // `prefix` may point into the old node's own header: shift with memmove semantics.
+    let rest = plen - c - 1
+    oldNode.prefixLength = rest
+    memmove(oldNode.prefix, prefix + c + 1, min(rest, Layout.inlinePrefix))
+    var topSlot = top
+    addChild(&topSlot, divergent, old)
+    place(top, newLeaf(key, value), key, depth + c)
+    slot.pointee = top
+  }
+
+  /// Splits a prefix node at `c`: [head prefix] → Node4 { divergent byte → [tail prefix] → child,
+  /// new key → leaf }.
+  func splitPrefixNode(
+    _ slot: UnsafeMutablePointer<Ref>, _ prefix: UnsafePointer<UInt8>, _ c: Int,
+    _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ depth: Int
+  ) {
+    let old = slot.pointee
+    let oldNode = Node(old)
+    let plen = oldNode.prefixLength
+    let branch = newNode(Kind.node4)
+    let head = withPrefix(branch, UnsafeRawPointer(prefix), c)
+    let divergent = prefix[c]
+    let rest = plen - c - 1
+    let tail: Ref
+    if rest > 0 {
+      memmove(oldNode.prefix, prefix + c + 1, rest)
+      oldNode.prefixLength = rest
+      tail = old
+    } else {
+      tail = oldNode.end.pointee
+      freeNode(old)
+    }
+    var branchSlot = branch
+    addChild(&branchSlot, divergent, tail)
+    place(branch, newLeaf(key, value), key, depth + c)
+    slot.pointee = head
+  }
+
+  /// The full prefix bytes of the node `ref` entered at `depth`: its header when they all fit,
+  /// else the bytes of any leaf below (every leaf below shares them).
+  @inline(__always) func fullPrefix(_ ref: Ref, _ depth: Int) -> UnsafePointer<UInt8> {
+    let node = Node(ref)
+    if ref & 7 == Kind.prefix || node.prefixLength <= Layout.inlinePrefix {
+      return UnsafePointer(node.prefix)
+    }
+    return (anyLeaf(ref).key.baseAddress! + depth).assumingMemoryBound(to: UInt8.self)
+  }
+
+  /// The leftmost leaf below `ref`.
+  func anyLeaf(_ ref: Ref) -> Leaf {
+    var r = ref
+    while true {
+      let kind = r & 7
+      if kind == Kind.leaf || kind == Kind.deadLeaf { return Leaf(r) }
+      let node = Node(r)
+      if kind == Kind.prefix || node.end.pointee != 0 {
+        r = node.end.pointee
+        continue
+      }
+      forEachChild(r) { _, c in
+        r = c
+        return false
+      }
+    }
+  }
+
+  /// The length of the common run of `key[depth...]` and `bytes[0..<length]`.
+  @inline(__always)
+  func mismatch(
+    _ key: UnsafeRawBufferPointer, _ depth: Int, _ bytes: UnsafeRawPointer?, _ length: Int
+  ) -> Int {
+    let n = min(key.count - depth, length)
+    guard n > 0 else { return 0 }
+    let a = key.baseAddress!.assumingMemoryBound(to: UInt8.self) + depth
+    let b = bytes!.assumingMemoryBound(to: UInt8.self)
+    var i = 0
+    while i < n && a[i] == b[i] { i += 1 }
+    return i
+  }
+
+  @inline(__always)
+  func mismatch(
+    _ key: UnsafeRawBufferPointer, _ depth: Int, _ bytes: UnsafePointer<UInt8>, _ length: Int
+  ) -> Int {
+    mismatch(key, depth, UnsafeRawPointer(bytes), length)
+  }
+
+  // MARK: Children
+
+  /// Adds `child` under byte `b` of the inner node at `slot`, growing the node when full.
+  func addChild(_ slot: UnsafeMutablePointer<Ref>, _ b: UInt8, _ child: Ref) {
+    var ref = slot.pointee
+    var kind = ref & 7
+    if Node(ref).count == Layout.capacity(kind) {
+      ref = resize(ref, to: kind + 1)
+      slot.pointee = ref
+      kind += 1
+    }
+    let node = Node(ref)
+    let children = node.children(kind)
+    let count = node.count
+    switch kind {
+    case Kind.node4, Kind.node16:
+      let keys = node.keys
+      var i = 0
+      while i < count && keys[i] < b { i += 1 }
+      (keys + i + 1).update(from: keys + i, count: count - i)
+      (children + i + 1).update(from: children + i, count: count - i)
+      keys[i] = b
+      children[i] = child
+    case Kind.node48:
+      var i = 0
+      while children[i] != 0 { i += 1 }
+      children[i] = child
+      node.keys[Int(b)] = UInt8(i + 1)
+    default:
+      children[Int(b)] = child
+    }
+    node.count = count + 1
+  }
+
+  func addChild(_ slot: inout Ref, _ b: UInt8, _ child: Ref) {
+    withUnsafeMutablePointer(to: &slot) { addChild($0, b, child) }
+  }
+
+  /// Removes the child under byte `b`.
+  func removeChild(_ ref: Ref, _ b: UInt8) {
+    let kind = ref & 7
+    let node = Node(ref)
+    let children = node.children(kind)
+    let count = node.count
+    switch kind {
+    case Kind.node4, Kind.node16:
+      let keys = node.keys
+      var i = 0
+      while keys[i] != b { i += 1 }
+      (keys + i).update(from: keys + i + 1, count: count - i - 1)
+      (children + i).update(from: children + i + 1, count: count - i - 1)
+    case Kind.node48:
+      children[Int(node.keys[Int(b)]) - 1] = 0
+      node.keys[Int(b)] = 0
+    default:
+      children[Int(b)] = 0
+    }
+    node.count = count - 1
+  }
+
+  /// Calls `body(byte, child)` for each child in byte order until it returns false.
+  @inline(__always)
+  func forEachChild(_ ref: Ref, from start: Int = 0, _ body: (UInt8, Ref) -> Bool) {
+    let kind = ref & 7
+    let node = Node(ref)
+    let children = node.children(kind)
+    switch kind {
+    case Kind.node4, Kind.node16:
+      let keys = node.keys
+      for i in 0..<node.count where Int(keys[i]) >= start {
+        if !body(keys[i], children[i]) { return }
+      }
+    case Kind.node48:
+      let index = node.keys
+      for b in start..<256 where index[b] != 0 {
+        if !body(UInt8(b), children[Int(index[b]) - 1]) { return }
+      }
+    default:
+      for b in start..<256 where children[b] != 0 {
+        if !body(UInt8(b), children[b]) { return }
+      }
+    }
+  }
+
+  /// A copy of the inner node `ref` as kind `kind` (grow or shrink); the old node is freed.
+  func resize(_ ref: Ref, to kind: UInt64) -> Ref {
+    let fresh = newNode(kind)
+    let (from, to) = (Node(ref), Node(fresh))
+    to.p.copyMemory(from: from.p, byteCount: 24)
+    to.count = 0
+    var slot = fresh
+    forEachChild(ref) { b, c in
+      addChild(&slot, b, c)
+      return true
+    }
+    freeNode(ref)
+    return fresh
+  }
+
+  // MARK: Remove
+
+  func remove(_ key: UnsafeRawBufferPointer) -> Bool {
+    if deleteMode == .tombstone {
+      guard let slot = leafSlot(key), slot.pointee & 7 == Kind.leaf else { return false }
+      slot.pointee = slot.pointee & ~7 | Kind.deadLeaf
+      counters[Self.liveKeys] -= 1
+      counters[Self.tombstones] += 1
+      return true
+    }
+    return remove(root, key, 0)
+  }
+
+  /// Physical delete below `slot`; shrinks and collapses nodes on the way back up.
+  private func remove(
+    _ slot: UnsafeMutablePointer<Ref>, _ key: UnsafeRawBufferPointer, _ depth: Int
+  )
+    -> Bool
+  {
+    let ref = slot.pointee
+    let kind = ref & 7
+    if ref == 0 { return false }
+    if kind == Kind.leaf {
+      guard Leaf.keyEquals(ref, key) else { return false }
+      slot.pointee = 0
+      freeLeaf(ref)
+      return true
+    }
+    let node = Node(ref)
+    let plen = node.prefixLength
+    if key.count - depth < plen { return false }
+    let checked = kind == Kind.prefix ? plen : min(plen, Layout.inlinePrefix)
+    for i in 0..<checked where key[depth + i] != node.prefix[i] { return false }
+    let d = depth + plen
+    if kind == Kind.prefix {
+      guard remove(node.end, key, d) else { return false }
+      normalizePrefixNode(slot)
+      return true
+    }
+    if d == key.count {
+      guard remove(node.end, key, d) else { return false }
+    } else {
+      let b = key[d]
+      guard let child = node.child(kind, b), remove(child, key, d + 1) else { return false }
+      if child.pointee == 0 { removeChild(ref, b) }
+    }
+    shrink(slot, depth)
+    return true
+  }
+
+  /// After a removal: shrink with hysteresis (256 → 48 at ≤ 37 children, 48 → 16 at ≤ 12,
+  /// 16 → 4 at ≤ 3) and collapse a node left with one entry into that entry.
+  private func shrink(_ slot: UnsafeMutablePointer<Ref>, _ depth: Int) {
+    let ref = slot.pointee
+    let kind = ref & 7
+    let node = Node(ref)
+    let count = node.count
+    switch kind {
+    case Kind.node256 where count <= 37: slot.pointee = resize(ref, to: Kind.node48)
+    case Kind.node48 where count <= 12: slot.pointee = resize(ref, to: Kind.node16)
+    case Kind.node16 where count <= 3: slot.pointee = resize(ref, to: Kind.node4)
+    case Kind.node4 where count + (node.end.pointee == 0 ? 0 : 1) == 1:
+      collapse(slot, depth)
+    default: break
+    }
+  }
+
+  /// Replaces a one-entry Node4 by its entry, moving the node's prefix and branch byte into it.
+  private func collapse(_ slot: UnsafeMutablePointer<Ref>, _ depth: Int) {
+    let ref = slot.pointee
+    let node = Node(ref)
+    var byte: UInt8 = 0
+    var child = node.end.pointee
+    if child == 0 {
+      forEachChild(ref) { b, c in
+        (byte, child) = (b, c)
+        return false
+      }
+    }
+    let childKind = child & 7
+    if childKind == Kind.leaf || childKind == Kind.deadLeaf || node.end.pointee != 0 {
+      slot.pointee = child
+      freeNode(ref)
+      return
+    }
+    let plen = node.prefixLength
+    if prefixMode == .inline {
+      let inner = Node(child)
+      let total = plen + 1 + inner.prefixLength
+      let bytes = anyLeaf(child).key.baseAddress! + depth
+      setPrefix(inner, bytes, total)
+      slot.pointee = child
+    } else {
+      let p = newNode(Kind.prefix)
+      let pn = Node(p)
+      pn.prefixLength = 1
+      pn.prefix[0] = byte
+      pn.end.pointee = child
+      slot.pointee = p
+      normalizePrefixNode(slot)
+    }
+    freeNode(ref)
+  }
+
+  /// Keeps prefix nodes minimal: a prefix node over a leaf becomes the leaf, and a prefix node
+  /// over another prefix node absorbs it when the bytes fit.
+  private func normalizePrefixNode(_ slot: UnsafeMutablePointer<Ref>) {
+    let ref = slot.pointee
+    let node = Node(ref)
+    let child = node.end.pointee
+    let childKind = child & 7
+    if childKind == Kind.leaf || childKind == Kind.deadLeaf {
+      slot.pointee = child
+      freeNode(ref)
+    } else if childKind == Kind.prefix {
+      let inner = Node(child)
+      let (a, b) = (node.prefixLength, inner.prefixLength)
+      guard a + b <= Layout.prefixCapacity else { return }
+      (node.prefix + a).update(from: inner.prefix, count: b)
+      node.prefixLength = a + b
+      node.end.pointee = inner.end.pointee
+      freeNode(child)
+    }
+  }
+}

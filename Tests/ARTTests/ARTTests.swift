@@ -1,0 +1,276 @@
+import EngineConformance
+import EngineKit
+import Testing
+
+@testable import ART
+
+let variants: [[String: String]] = [
+  [:], ["delete": "tombstone"], ["prefix": "separate"],
+  ["delete": "tombstone", "prefix": "separate"],
+]
+
+func make(_ options: [String: String] = [:]) throws -> ARTEngine {
+  try ARTEngine(options: EngineOptions(options))
+}
+
+extension ARTEngine {
+  @discardableResult func put(_ key: [UInt8], _ value: [UInt8] = [1]) -> Bool {
+    key.withUnsafeBytes { k in value.withUnsafeBytes { v in insert(k, v) } }
+  }
+  func value(_ key: [UInt8]) -> [UInt8]? {
+    var buffer = ValueBuffer()
+    defer { buffer.deallocate() }
+    return key.withUnsafeBytes { get($0, into: &buffer) } ? Array(buffer.bytes) : nil
+  }
+  @discardableResult func delete(_ key: [UInt8]) -> Bool { key.withUnsafeBytes { remove($0) } }
+  func count(_ name: String) -> Int {
+    Int(stats.details.first { $0.0 == name }?.1 ?? -1)
+  }
+  func keys(from start: [UInt8] = []) -> [[UInt8]] {
+    var out: [[UInt8]] = []
+    _ = start.withUnsafeBytes {
+      scan(from: $0, limit: .max) { k, _ in
+        out.append(Array(k))
+        return true
+      }
+    }
+    return out
+  }
+}
+
+@Suite struct ARTConformance {
+  @Test(arguments: variants) func randomOperationsMatchTheModel(options: [String: String]) throws {
+    try ConformanceSuite.check({ try make(options) }, rounds: 2)
+  }
+
+  @Test(arguments: variants) func denseBinaryKeys(options: [String: String]) throws {
+    var c = ConformanceSuite.Configuration()
+    c.keySpace = 3000
+    c.maxKeyLength = 6
+    c.seed = 7
+    try ConformanceSuite.check({ try make(options) }, rounds: 1, configuration: c)
+  }
+}
+
+@Suite struct ARTStructure {
+  /// One inner node with n children under a shared 3-byte prefix.
+  func fanOut(_ t: ARTEngine, _ n: Int) {
+    for b in 0..<n { t.put([9, 9, 9, UInt8(b)]) }
+  }
+
+  @Test func growsAtFiveSeventeenAndFortyNine() throws {
+    let t = try make()
+    let boundaries = [
+      (4, "node4"), (5, "node16"), (16, "node16"), (17, "node48"), (48, "node48"), (49, "node256"),
+      (256, "node256"),
+    ]
+    var done = 0
+    for (n, kind) in boundaries {
+      for b in done..<n { t.put([9, 9, 9, UInt8(b)]) }
+      done = n
+      #expect(t.count("\(kind)_count") == 1, "\(n) children should be one \(kind)")
+      #expect(t.stats.keys == n)
+      try t.checkInvariants()
+    }
+  }
+
+  @Test func shrinksWithHysteresisAndCollapses() throws {
+    let t = try make()
+    fanOut(t, 256)
+    let steps = [
+      (38, "node256"), (37, "node48"), (13, "node48"), (12, "node16"), (4, "node16"), (3, "node4"),
+    ]
+    var live = 256
+    for (n, kind) in steps {
+      while live > n {
+        live -= 1
+        #expect(t.delete([9, 9, 9, UInt8(live)]))
+      }
+      #expect(t.count("\(kind)_count") == 1, "\(n) children should be one \(kind)")
+      try t.checkInvariants()
+    }
+    t.delete([9, 9, 9, 2])
+    t.delete([9, 9, 9, 1])
+    #expect(t.count("node4_count") == 0 && t.count("leaf_count") == 1)
+    #expect(t.stats.height == 1)
+    t.delete([9, 9, 9, 0])
+    #expect(t.stats.logicalBytes == 0 && t.stats.keys == 0)
+  }
+
+  @Test(arguments: variants) func keysThatArePrefixesOfOthersAndHoldZeroBytes(
+    options: [String: String]
+  ) throws {
+    let t = try make(options)
+    let keys: [[UInt8]] = [
+      [], [0], [0, 0], [0, 0, 0], [1], [1, 0], [1, 0, 1], [1, 0, 1, 0], [0x61], [0x61, 0, 0x62],
+    ]
+    for (i, k) in keys.enumerated() { #expect(t.put(k, [UInt8(i)])) }
+    for (i, k) in keys.enumerated() { #expect(t.value(k) == [UInt8(i)]) }
+    #expect(t.keys() == keys.sorted { $0.lexicographicallyPrecedes($1) })
+    try t.checkInvariants()
+    for k in keys.reversed() {
+      #expect(t.delete(k))
+      try t.checkInvariants()
+    }
+    #expect(t.stats.keys == 0)
+  }
+
+  @Test(arguments: variants) func prefixSplitsAtEveryPosition(options: [String: String]) throws {
+    // A long shared prefix (longer than a header keeps and than one prefix node), split at
+    // every position by keys that diverge there or end there.
+    let base = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }
+    let t = try make(options)
+    t.put(base + [1])
+    t.put(base + [2])
+    var expected: [[UInt8]] = [base + [1], base + [2]]
+    for cut in stride(from: 299, through: 0, by: -13) {
+      var diverging = Array(base.prefix(cut))
+      diverging.append(base[cut] &+ 1)
+      t.put(diverging)
+      t.put(Array(base.prefix(cut)))
+      expected += [diverging, Array(base.prefix(cut))]
+      try t.checkInvariants()
+    }
+    #expect(t.keys() == expected.sorted { $0.lexicographicallyPrecedes($1) })
+    for k in expected { #expect(t.value(k) == [1]) }
+    for k in expected.shuffled() {
+      #expect(t.delete(k))
+      try t.checkInvariants()
+    }
+    #expect(t.stats.logicalBytes == 0 || options["delete"] == "tombstone")
+  }
+
+  @Test(arguments: variants) func longKeys(options: [String: String]) throws {
+    let t = try make(options)
+    let long = (0..<5000).map { UInt8(truncatingIfNeeded: $0) }
+    let keys = [long, long + [0], Array(long.prefix(4096)), Array(long.prefix(4095)) + [0x01]]
+    for (i, k) in keys.enumerated() {
+      let ok = t.put(k, Array(repeating: 3, count: 200))
+      #expect(ok, "insert of long key \(i)")
+    }
+    for (i, k) in keys.enumerated() {
+      let found = t.value(k) == Array(repeating: 3, count: 200)
+      #expect(found, "lookup of long key \(i)")
+    }
+    try t.checkInvariants()
+  }
+
+  @Test func oversizedInputIsRefused() throws {
+    let t = try make()
+    #expect(!t.put(Array(repeating: 1, count: 65_536)))
+    #expect(!t.put([1], Array(repeating: 1, count: (16 << 20) + 1)))
+    #expect(t.stats.keys == 0)
+  }
+
+  @Test func tombstonesAreCountedAndResurrected() throws {
+    let t = try make(["delete": "tombstone"])
+    for b in 0..<20 { t.put([5, UInt8(b)]) }
+    for b in 0..<10 { #expect(t.delete([5, UInt8(b)])) }
+    #expect(!t.delete([5, 0]))
+    #expect(t.count("tombstones") == 10 && t.stats.keys == 10)
+    #expect(t.count("node48_count") == 1, "tombstones change no structure")
+    #expect(t.value([5, 3]) == nil && t.keys().count == 10)
+    #expect(t.put([5, 3], [7]))
+    #expect(t.count("tombstones") == 9 && t.value([5, 3]) == [7])
+    try t.checkInvariants()
+  }
+
+  @Test func sameSizeUpdateKeepsTheLeaf() throws {
+    let t = try make()
+    t.put([1, 2, 3], [1, 1])
+    let before = [UInt8]([1, 2, 3]).withUnsafeBytes { t.tree.leafSlot($0)!.pointee }
+    _ = [UInt8]([1, 2, 3]).withUnsafeBytes { k in
+      [UInt8]([2, 2]).withUnsafeBytes { t.update(k, $0) }
+    }
+    let after = [UInt8]([1, 2, 3]).withUnsafeBytes { t.tree.leafSlot($0)!.pointee }
+    #expect(before == after && t.value([1, 2, 3]) == [2, 2])
+  }
+
+  @Test func compactLeavesForSmallKeys() throws {
+    let t = try make()
+    t.put([1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 4, 5, 6, 7, 8])
+    #expect(t.count("leaf_bytes") == 16, "an 8-byte key and value take 16 bytes, no header")
+    t.put(Array(repeating: 1, count: 300), [1])
+    #expect(t.count("leaf_bytes") == 16 + 8 + 301)
+  }
+}
+
+/// A straightforward model of S3 ListObjects: filter, drop ≤ startAfter, roll up, dedupe.
+func referenceList(
+  _ keys: [[UInt8]], prefix: [UInt8], startAfter: [UInt8]?, delimiter: UInt8?, limit: Int
+) -> [String] {
+  var out: [String] = []
+  for k in keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) where k.starts(with: prefix) {
+    if let s = startAfter, !s.lexicographicallyPrecedes(k) { continue }
+    if let d = delimiter, let i = k[prefix.count...].firstIndex(of: d) {
+      let p = "P" + String(decoding: k[...i], as: UTF8.self)
+      if out.last != p { out.append(p) }
+    } else {
+      out.append("K" + String(decoding: k, as: UTF8.self))
+    }
+  }
+  return Array(out.prefix(limit))
+}
+
+@Suite struct ARTListing {
+  let paths = [
+    "a", "a/", "a/b", "a/b/c", "a/b/d", "a/bb", "a/c/x/y", "a/c/z", "a0", "b/1", "b/2/3", "img/",
+    "img/cat.png", "img/sub/a.png", "img/sub/b.png", "img/sub2/c", "img/z.png", "imgx",
+  ].map { Array($0.utf8) }
+
+  func list(
+    _ t: ARTEngine, _ prefix: String, after: String?, delimiter: UInt8?, limit: Int
+  ) -> [String] {
+    var out: [String] = []
+    let p = Array(prefix.utf8)
+    let s = after.map { Array($0.utf8) }
+    _ = p.withUnsafeBytes { pb in
+      func run(_ sb: UnsafeRawBufferPointer?) -> Int {
+        t.list(prefix: pb, startAfter: sb, delimiter: delimiter, limit: limit) { e in
+          switch e {
+          case .key(let k, _): out.append("K" + String(decoding: k, as: UTF8.self))
+          case .commonPrefix(let c): out.append("P" + String(decoding: c, as: UTF8.self))
+          }
+          return true
+        }
+      }
+      if let s { return s.withUnsafeBytes { run($0) } }
+      return run(nil)
+    }
+    return out
+  }
+
+  @Test(arguments: variants) func matchesTheReferenceListing(options: [String: String]) throws {
+    let t = try make(options)
+    for k in paths { t.put(k) }
+    let prefixes = ["", "a", "a/", "a/b", "img/", "img/sub", "b/", "zz"]
+    let afters: [String?] = [nil, "a/b", "a/b/c", "img/cat.png", "img/sub/a.png", "a", "z"]
+    for p in prefixes {
+      for s in afters {
+        for d: UInt8? in [nil, UInt8(ascii: "/"), UInt8(ascii: "b")] {
+          for limit in [1, 2, 3, 100] {
+            let expected = referenceList(
+              paths, prefix: Array(p.utf8), startAfter: s.map { Array($0.utf8) }, delimiter: d,
+              limit: limit)
+            #expect(
+              list(t, p, after: s, delimiter: d, limit: limit) == expected,
+              "prefix \(p) after \(s ?? "-") delimiter \(d.map(String.init) ?? "-") limit \(limit)")
+          }
+        }
+      }
+    }
+  }
+
+  @Test func rolledUpGroupsAreSkippedNotWalked() throws {
+    let t = try make()
+    for d in 0..<50 { for f in 0..<200 { t.put(Array("dir\(d)/file\(f)".utf8)) } }
+    var visits = 0
+    let n = [UInt8]().withUnsafeBytes { p in
+      t.list(prefix: p, delimiter: UInt8(ascii: "/")) { _ in
+        visits += 1
+        return true
+      }
+    }
+    #expect(n == 50 && visits == 50)
+  }
+}
