@@ -10,6 +10,7 @@ let package = Package(
     .library(name: "EngineKit", targets: ["EngineKit"]),
     .library(name: "EngineConformance", targets: ["EngineConformance"]),
     .library(name: "ART", targets: ["ART"]),
+    .library(name: "BPlusTree", targets: ["BPlusTree"]),
     .library(name: "Workload", targets: ["Workload"]),
     .library(name: "Runner", targets: ["Runner"]),
     .library(name: "Report", targets: ["Report"]),
@@ -34,6 +35,7 @@ let package = Package(
       dependencies: [.product(name: "SortedCollections", package: "swift-collections")]),
     .target(name: "EngineConformance", dependencies: ["EngineKit"]),
     .target(name: "ART", dependencies: ["EngineKit", "CSys"]),
+    .target(name: "BPlusTree", dependencies: ["EngineKit", "CSys"]),
     .target(
       name: "Runner",
       dependencies: [
@@ -48,13 +50,15 @@ let package = Package(
     .target(
       name: "BenchCLI",
       dependencies: [
-        "Workload", "EngineKit", "Runner", "Report", "Platform", "ART",
+        "Workload", "EngineKit", "Runner", "Report", "Platform", "ART", "BPlusTree",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "bench", dependencies: ["BenchCLI"]),
     .testTarget(name: "WorkloadTests", dependencies: ["Workload"]),
     .testTarget(name: "EngineKitTests", dependencies: ["EngineKit", "EngineConformance"]),
     .testTarget(name: "ARTTests", dependencies: ["ART", "EngineKit", "EngineConformance"]),
+    .testTarget(
+      name: "BPlusTreeTests", dependencies: ["BPlusTree", "EngineKit", "EngineConformance"]),
     .testTarget(
       name: "RunnerTests", dependencies: ["Runner", "Workload", "EngineKit", "Platform"]),
     .testTarget(

@@ -1,5 +1,6 @@
 import ART
 import ArgumentParser
+import BPlusTree
 import EngineKit
 import Foundation
 import Runner
@@ -11,6 +12,7 @@ public enum Bench {
   public static let builtInEngines: [EngineEntry] = [
     EngineEntry(NullEngine.self), EngineEntry(HashMapEngine.self),
     EngineEntry(SortedMapEngine.self), EngineEntry(ARTEngine.self),
+    EngineEntry(BPlusTreeEngine.self),
   ]
 
   nonisolated(unsafe) static var engines: [EngineEntry] = builtInEngines

@@ -64,14 +64,12 @@ enum Planner {
         )
       }
       let d = entry.descriptor
-      if trace == nil
-        && (spec.keyShape.maximumLength > d.maxKeyLength
-          || spec.valueSize.maximum > d.maxValueLength)
-      {
+      let (k, v) = (spec.keyShape.maximumLength, spec.valueSize.maximum)
+      if trace == nil && (k > d.maxKeyLength || v > d.maxValueLength || k + v > d.maxEntryLength) {
         throw SpecError(
           file: spec.file, line: line, field: "engines",
           message:
-            "engine '\(choice.name)' takes keys ≤ \(d.maxKeyLength) B and values ≤ \(d.maxValueLength) B, but the workload generates keys up to \(spec.keyShape.maximumLength) B and values up to \(spec.valueSize.maximum) B; shrink them or drop the engine"
+            "engine '\(choice.name)' takes keys ≤ \(d.maxKeyLength) B, values ≤ \(d.maxValueLength) B and key + value ≤ \(d.maxEntryLength) B, but the workload generates keys up to \(k) B and values up to \(v) B; shrink them or drop the engine"
         )
       }
       if scans && !entry.descriptor.supportsScan {

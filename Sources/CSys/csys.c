@@ -56,3 +56,30 @@ int csys_thread_start(void *(*fn)(void *), void *arg, uint64_t *handle) {
 }
 
 int csys_thread_join(uint64_t handle) { return pthread_join((pthread_t)handle, NULL); }
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(const uint8_t *p, size_t n) {
+    uint64_t c = 0xFFFFFFFFu;
+    for (; n >= 8; n -= 8, p += 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        c = __builtin_ia32_crc32di(c, w);
+    }
+    uint32_t c32 = (uint32_t)c;
+    for (; n > 0; n--, p++) c32 = __builtin_ia32_crc32qi(c32, *p);
+    return c32 ^ 0xFFFFFFFFu;
+}
+#endif
+
+uint32_t csys_crc32c(const void *data, size_t n) {
+    const uint8_t *p = (const uint8_t *)data;
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("sse4.2")) return crc32c_sse42(p, n);
+#endif
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
+    }
+    return c ^ 0xFFFFFFFFu;
+}

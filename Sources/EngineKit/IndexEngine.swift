@@ -41,11 +41,15 @@ public struct EngineDescriptor: Sendable {
   /// return false), and the planner rejects workloads that would generate them.
   public var maxKeyLength: Int
   public var maxValueLength: Int
+  /// The longest key plus value together.
+  public var maxEntryLength: Int
 
   public init(
     name: String, summary: String, knobs: [Knob] = [], supportsScan: Bool, threadSafe: Bool = false,
-    storesData: Bool = true, maxKeyLength: Int = .max, maxValueLength: Int = .max
+    storesData: Bool = true, maxKeyLength: Int = .max, maxValueLength: Int = .max,
+    maxEntryLength: Int = .max
   ) {
+    self.maxEntryLength = maxEntryLength
     self.storesData = storesData
     self.maxKeyLength = maxKeyLength
     self.maxValueLength = maxValueLength

@@ -1,5 +1,6 @@
 #ifndef CSYS_H
 #define CSYS_H
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -57,6 +58,9 @@ static inline int csys_find_byte16(const void *keys, uint8_t b, int count) {
     return -1;
 }
 #endif
+
+/* CRC32C (Castagnoli) of `n` bytes: SSE4.2 instructions when the CPU has them, else bitwise. */
+uint32_t csys_crc32c(const void *data, size_t n);
 
 /* Pin the calling thread to one CPU; returns 0 or an errno value. */
 int csys_pin_self_to_cpu(int cpu);

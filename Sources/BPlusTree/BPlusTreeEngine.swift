@@ -1,0 +1,157 @@
+import EngineKit
+
+/// The page-structured B+ tree engine (reddb-style B-link tree over slotted pages; see
+/// shared/design/art-and-bplustree.md part B).
+///
+/// Variants: `page_size` (4, 8, 16 or 64 KiB), `split: bytes | count`, `checksum: off | on`
+/// (CRC32C stamped on every page write), `copy_on_read: off | on` (every page read is copied
+/// first, as a pager would). Keys up to page_size/8 bytes and key + value up to
+/// (page_size − 48 − page_size/8)/2 − 6 bytes, so two entries and a fence always fit a page;
+/// larger input is refused (insert/update return false).
+public final class BPlusTreeEngine: IndexEngine {
+  public static let descriptor = EngineDescriptor(
+    name: "bplustree",
+    summary: "B-link tree over slotted pages: fence keys, right links, byte-based rebalancing",
+    knobs: [
+      Knob(
+        "page_size", .choice(["4096", "8192", "16384", "65536"]), default: "4096",
+        help: "bytes per page"),
+      Knob(
+        "split", .choice(["bytes", "count"]), default: "bytes",
+        help:
+          "bytes: even halves by size; count: reddb's median (falls back to bytes when a half would overflow)"
+      ),
+      Knob(
+        "checksum", .choice(["off", "on"]), default: "off",
+        help: "CRC32C stamped on every page write"),
+      Knob(
+        "copy_on_read", .choice(["off", "on"]), default: "off",
+        help: "copy each page before reading it (pager cost)"),
+      Knob(
+        "fill", .integer(50...100), default: "100", help: "bulk-load fill factor, percent of a page"
+      ),
+    ],
+    supportsScan: true, maxKeyLength: Tree.limits(pageSize: 4096).key,
+    maxValueLength: Tree.limits(pageSize: 4096).entry,
+    maxEntryLength: Tree.limits(pageSize: 4096).entry)
+
+  let tree: Tree
+  let fill: Int
+
+  public init(options: EngineOptions) throws {
+    tree = Tree(
+      pageSize: try options.integer("page_size", default: 4096),
+      splitByCount: options.choice("split", default: "bytes") == "count",
+      checksum: options.choice("checksum", default: "off") == "on",
+      copyOnRead: options.choice("copy_on_read", default: "off") == "on")
+    fill = try options.integer("fill", default: 100)
+  }
+
+  @inline(__always) func fits(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer)
+    -> Bool
+  {
+    key.count <= tree.maxKey && key.count + value.count <= tree.maxEntry
+  }
+
+  public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
+    guard let v = tree.get(key) else { return false }
+    value.store(v)
+    return true
+  }
+
+  public func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+    fits(key, value) && tree.write(key, value, .insert)
+  }
+
+  public func update(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+    fits(key, value) && tree.write(key, value, .update)
+  }
+
+  /// Inserts or replaces (in place when the value length is unchanged).
+  public func upsert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+    fits(key, value) && tree.write(key, value, .upsert)
+  }
+
+  public func remove(_ key: UnsafeRawBufferPointer) -> Bool { tree.remove(key) }
+
+  public func scan(
+    from key: UnsafeRawBufferPointer, limit: Int,
+    _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
+  ) -> Int {
+    var cursor = seek(key)
+    var n = 0
+    while n < limit, let (k, v) = cursor.next() {
+      n += 1
+      if !visit(k, v) { break }
+    }
+    return n
+  }
+
+  /// A cursor at the first key ≥ `key`.
+  public func seek(_ key: UnsafeRawBufferPointer) -> Cursor {
+    let (leaf, _) = tree.descend(key, record: false)
+    return Cursor(tree: tree, leaf: leaf.id, index: leaf.lowerBound(key).index)
+  }
+
+  /// A cursor at the smallest key.
+  public func first() -> Cursor { [UInt8]().withUnsafeBytes { seek($0) } }
+
+  /// Visits every entry with `start` ≤ key ≤ `end` in order; returns how many.
+  public func range(
+    _ start: UnsafeRawBufferPointer, _ end: UnsafeRawBufferPointer,
+    _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
+  ) -> Int {
+    var cursor = seek(start)
+    var n = 0
+    while let (k, v) = cursor.next(), compareBytes(k, end) <= 0 {
+      n += 1
+      if !visit(k, v) { break }
+    }
+    return n
+  }
+
+  /// Loads ascending, distinct entries into an empty tree bottom-up, filling pages to the `fill`
+  /// knob; false (and nothing loaded) when the tree is not empty or the input is not strictly
+  /// ascending or too large for a page.
+  public func bulkLoad<S: Sequence>(_ entries: S) -> Bool where S.Element == ([UInt8], [UInt8]) {
+    tree.bulkLoad(entries, fill: fill)
+  }
+
+  public var stats: EngineStats {
+    let s = tree.s.pointee
+    let pages = s.leafPages + s.interiorPages
+    return EngineStats(
+      keys: s.keys, logicalBytes: pages * tree.pageSize, height: tree.height,
+      details: [
+        ("leaf_pages", Double(s.leafPages)), ("interior_pages", Double(s.interiorPages)),
+        ("leaf_fill_pct", tree.leafFill), ("splits", Double(s.splits)),
+        ("count_split_fallbacks", Double(s.countSplitFallbacks)), ("merges", Double(s.merges)),
+        ("borrows", Double(s.borrows)), ("fast_path_hits", Double(s.fastHits)),
+        ("right_link_hops", Double(s.hops)), ("checksum_bytes", Double(s.checksumBytes)),
+        ("copied_bytes", Double(s.copiedBytes)),
+      ])
+  }
+
+  public func checkInvariants() throws { try tree.check() }
+}
+
+/// A position in the leaf chain; `next()` returns entries in key order, skipping empty leaves.
+/// Valid until the tree is next modified.
+public struct Cursor {
+  let tree: Tree
+  var leaf: UInt32
+  var index: Int
+
+  public mutating func next() -> (UnsafeRawBufferPointer, UnsafeRawBufferPointer)? {
+    while leaf != 0 {
+      let page = tree.page(leaf)
+      if index < page.count {
+        defer { index += 1 }
+        return (page.key(index), page.value(index))
+      }
+      leaf = page.right
+      index = 0
+    }
+    return nil
+  }
+}

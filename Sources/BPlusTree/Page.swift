@@ -1,0 +1,241 @@
+import CSys
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A slotted page in raw memory. Layout (little-endian, offsets in bytes):
+///
+///      0  kind       UInt8   1 leaf, 2 interior
+///      2  count      UInt16  cells
+///      4  freeStart  UInt32  end of the slot array
+///      8  freeEnd    UInt32  lowest cell offset (cells grow down from the page end)
+///     12  live       UInt32  bytes of live cells plus their slots
+///     16  right      UInt32  right link (B-link): the next page on this level, 0 = none
+///     20  prev       UInt32  left neighbour (leaves), 0 = none
+///     24  child      UInt32  interior: the rightmost child (keys ≥ the last separator)
+///     28  checksum   UInt32  CRC32C of the page with this field zeroed (variant `checksum: on`)
+///     32  version    UInt64  reserved for optimistic lock coupling (issue #9)
+///     40  highOff    UInt16  the fence (high key) cell's offset; 0 = none (rightmost on its level)
+///     42  highLen    UInt16
+///     44  id         UInt32  this page's id
+///     48  slots      UInt16 × count, cell offsets in key order
+///
+/// Leaf cell: `[klen u16][vlen u16][key][value]`. Interior cell: `[klen u16][child u32][key]`,
+/// where child holds the keys below this cell's key. Removing a cell drops its slot only; the
+/// bytes are reclaimed when the page is compacted.
+struct Page {
+  let p: UnsafeMutableRawPointer
+
+  static let leaf: UInt8 = 1
+  static let interior: UInt8 = 2
+  static let header = 48
+
+  @inline(__always) init(_ p: UnsafeMutableRawPointer) { self.p = p }
+
+  @inline(__always) private func u16(_ o: Int) -> Int {
+    Int(p.loadUnaligned(fromByteOffset: o, as: UInt16.self))
+  }
+  @inline(__always) private func u32(_ o: Int) -> Int {
+    Int(p.loadUnaligned(fromByteOffset: o, as: UInt32.self))
+  }
+  @inline(__always) private func set16(_ o: Int, _ v: Int) {
+    p.storeBytes(of: UInt16(truncatingIfNeeded: v), toByteOffset: o, as: UInt16.self)
+  }
+  @inline(__always) private func set32(_ o: Int, _ v: Int) {
+    p.storeBytes(of: UInt32(truncatingIfNeeded: v), toByteOffset: o, as: UInt32.self)
+  }
+
+  var kind: UInt8 {
+    get { p.load(as: UInt8.self) }
+    nonmutating set { p.storeBytes(of: newValue, as: UInt8.self) }
+  }
+  @inline(__always) var isLeaf: Bool { kind == Page.leaf }
+  var count: Int {
+    @inline(__always) get { u16(2) }
+    nonmutating set { set16(2, newValue) }
+  }
+  var freeStart: Int {
+    get { u32(4) }
+    nonmutating set { set32(4, newValue) }
+  }
+  var freeEnd: Int {
+    get { u32(8) }
+    nonmutating set { set32(8, newValue) }
+  }
+  var live: Int {
+    get { u32(12) }
+    nonmutating set { set32(12, newValue) }
+  }
+  var right: UInt32 {
+    get { UInt32(u32(16)) }
+    nonmutating set { set32(16, Int(newValue)) }
+  }
+  var prev: UInt32 {
+    get { UInt32(u32(20)) }
+    nonmutating set { set32(20, Int(newValue)) }
+  }
+  var child: UInt32 {
+    @inline(__always) get { UInt32(u32(24)) }
+    nonmutating set { set32(24, Int(newValue)) }
+  }
+  var checksum: UInt32 {
+    get { UInt32(u32(28)) }
+    nonmutating set { set32(28, Int(newValue)) }
+  }
+  var id: UInt32 {
+    get { UInt32(u32(44)) }
+    nonmutating set { set32(44, Int(newValue)) }
+  }
+
+  /// Resets to an empty page of `kind`.
+  func format(_ kind: UInt8, id: UInt32, size: Int) {
+    memset(p, 0, Page.header)
+    self.kind = kind
+    self.id = id
+    freeStart = Page.header
+    freeEnd = size
+  }
+
+  /// The fence key: every key on this page is below it (absent on a level's rightmost page).
+  var highKey: UnsafeRawBufferPointer? {
+    let o = u16(40)
+    return o == 0 ? nil : UnsafeRawBufferPointer(start: p + o, count: u16(42))
+  }
+
+  @inline(__always) func slot(_ i: Int) -> Int { u16(Page.header + 2 * i) }
+
+  /// The key of cell `i`.
+  @inline(__always) func key(_ i: Int) -> UnsafeRawBufferPointer {
+    let o = slot(i)
+    let n = u16(o)
+    return UnsafeRawBufferPointer(start: p + o + (isLeaf ? 4 : 6), count: n)
+  }
+  /// The value of leaf cell `i`.
+  @inline(__always) func value(_ i: Int) -> UnsafeRawBufferPointer {
+    let o = slot(i)
+    return UnsafeRawBufferPointer(start: p + o + 4 + u16(o), count: u16(o + 2))
+  }
+  /// The child left of interior cell `i`; `count` names the rightmost child.
+  @inline(__always) func child(at i: Int) -> UInt32 {
+    i == count ? child : p.loadUnaligned(fromByteOffset: slot(i) + 2, as: UInt32.self)
+  }
+  func setChild(at i: Int, _ id: UInt32) {
+    if i == count {
+      child = id
+    } else {
+      p.storeBytes(of: id, toByteOffset: slot(i) + 2, as: UInt32.self)
+    }
+  }
+
+  /// Bytes one cell takes, slot included.
+  static func cellSize(leaf: Bool, key: Int, value: Int) -> Int {
+    leaf ? 2 + 4 + key + value : 2 + 6 + key
+  }
+  /// Bytes of cell `i`, slot included.
+  func cellSize(_ i: Int) -> Int {
+    let o = slot(i)
+    return isLeaf ? 6 + u16(o) + u16(o + 2) : 8 + u16(o)
+  }
+  /// The address of cell `i`'s bytes.
+  func cell(_ i: Int) -> UnsafeRawPointer { UnsafeRawPointer(p + slot(i)) }
+
+  /// First index whose key is ≥ `key` (`found` when equal).
+  @inline(__always) func lowerBound(_ key: UnsafeRawBufferPointer) -> (index: Int, found: Bool) {
+    var lo = 0
+    var hi = count
+    while lo < hi {
+      let mid = (lo + hi) >> 1
+      let c = compare(self.key(mid), key)
+      if c < 0 { lo = mid + 1 } else if c > 0 { hi = mid } else { return (mid, true) }
+    }
+    return (lo, false)
+  }
+
+  /// The child to follow for `key` on an interior page: the first cell whose key is > `key`.
+  @inline(__always) func route(_ key: UnsafeRawBufferPointer) -> Int {
+    var lo = 0
+    var hi = count
+    while lo < hi {
+      let mid = (lo + hi) >> 1
+      if compare(self.key(mid), key) <= 0 { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+  }
+
+  /// Appends a cell's bytes at the low end of the cell area and its slot at `index`; the caller
+  /// has checked that it fits contiguously.
+  func insertCell(
+    at index: Int, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?, child: UInt32 = 0
+  ) {
+    let leaf = isLeaf
+    let size = Page.cellSize(leaf: leaf, key: key.count, value: value?.count ?? 0) - 2
+    let o = freeEnd - size
+    set16(o, key.count)
+    var body = o + 6
+    if leaf {
+      set16(o + 2, value!.count)
+      body = o + 4
+    } else {
+      p.storeBytes(of: child, toByteOffset: o + 2, as: UInt32.self)
+    }
+    if key.count > 0 { (p + body).copyMemory(from: key.baseAddress!, byteCount: key.count) }
+    if leaf, let v = value, v.count > 0 {
+      (p + body + key.count).copyMemory(from: v.baseAddress!, byteCount: v.count)
+    }
+    let slots = p + Page.header
+    let n = count
+    memmove(slots + 2 * (index + 1), slots + 2 * index, 2 * (n - index))
+    set16(Page.header + 2 * index, o)
+    count = n + 1
+    freeEnd = o
+    freeStart += 2
+    live += size + 2
+  }
+
+  /// Drops cell `index` (its slot; the bytes become garbage until compaction).
+  func removeCell(at index: Int) {
+    live -= cellSize(index)
+    let slots = p + Page.header
+    let n = count
+    memmove(slots + 2 * index, slots + 2 * (index + 1), 2 * (n - index - 1))
+    count = n - 1
+    freeStart -= 2
+  }
+
+  /// Sets the fence key (once, on a freshly formatted page).
+  func setHighKey(_ h: UnsafeRawBufferPointer) {
+    let o = freeEnd - h.count
+    if h.count > 0 { (p + o).copyMemory(from: h.baseAddress!, byteCount: h.count) }
+    set16(40, o)
+    set16(42, h.count)
+    freeEnd = o
+  }
+
+  /// Appends a cell image of `size` bytes (same format as a cell) as the last cell.
+  func appendImage(_ image: UnsafeRawPointer, _ size: Int) {
+    let o = freeEnd - size
+    (p + o).copyMemory(from: image, byteCount: size)
+    let n = count
+    set16(Page.header + 2 * n, o)
+    count = n + 1
+    freeStart += 2
+    freeEnd = o
+    live += size + 2
+  }
+
+  /// Contiguous free bytes between the slots and the cells.
+  @inline(__always) var gap: Int { freeEnd - freeStart }
+}
+
+/// Byte-wise comparison (memcmp, then length).
+@inline(__always) func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+  let n = min(a.count, b.count)
+  if n > 0 {
+    let c = memcmp(a.baseAddress!, b.baseAddress!, n)
+    if c != 0 { return Int(c) }
+  }
+  return a.count - b.count
+}

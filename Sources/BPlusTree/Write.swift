@@ -1,0 +1,192 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+extension Tree {
+  enum WriteMode { case insert, update, upsert }
+
+  /// Inserts, updates or upserts; true when something was written.
+  func write(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode)
+    -> Bool
+  {
+    if mode != .update, s.pointee.fastLeaf != 0, appendToRightmost(key, value) { return true }
+    let (found, level) = descend(key, record: true)
+    let leaf = page(found.id)
+    let (i, exists) = leaf.lowerBound(key)
+    if exists {
+      guard mode != .insert else { return false }
+      if leaf.value(i).count == value.count {
+        if value.count > 0 {
+          UnsafeMutableRawPointer(mutating: leaf.value(i).baseAddress!).copyMemory(
+            from: value.baseAddress!, byteCount: value.count)
+        }
+        seal(leaf)
+        return true
+      }
+      leaf.removeCell(at: i)
+      s.pointee.keys -= 1
+    } else if mode == .update {
+      return false
+    }
+    insert(into: leaf, at: i, level: level, key, value)
+    s.pointee.keys += 1
+    return true
+  }
+
+  /// The fast path for ascending inserts: a key above the rightmost leaf's true maximum belongs
+  /// at that leaf's end (it cannot be a duplicate). Used only when no split is needed.
+  @inline(__always) private func appendToRightmost(
+    _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer
+  ) -> Bool {
+    let leaf = page(s.pointee.fastLeaf)
+    let max = UnsafeRawBufferPointer(start: fastMax, count: s.pointee.fastMaxLength)
+    let size = Page.cellSize(leaf: true, key: key.count, value: value.count)
+    guard leaf.right == 0, compare(key, max) > 0, leaf.gap >= size else { return false }
+    leaf.insertCell(at: leaf.count, key: key, value: value)
+    seal(leaf)
+    s.pointee.keys += 1
+    s.pointee.fastHits += 1
+    rememberRightmost(leaf)
+    return true
+  }
+
+  /// Caches the rightmost leaf and its true maximum key (or forgets it for any other leaf).
+  @inline(__always) func rememberRightmost(_ leaf: Page) {
+    guard leaf.right == 0, leaf.count > 0 else {
+      if s.pointee.fastLeaf == leaf.id { s.pointee.fastLeaf = 0 }
+      return
+    }
+    s.pointee.fastLeaf = leaf.id
+    s.pointee.fastMaxLength = leaf.key(leaf.count - 1).copy(to: fastMax).count
+  }
+
+  /// Puts a cell into `leaf` at `i`: in the gap, after compaction, or by splitting.
+  func insert(
+    into leaf: Page, at i: Int, level: Int, _ key: UnsafeRawBufferPointer,
+    _ value: UnsafeRawBufferPointer
+  ) {
+    let size = Page.cellSize(leaf: true, key: key.count, value: value.count)
+    if leaf.gap < size && pageSize - Page.header - leaf.live - highLength(leaf) >= size {
+      compact(leaf)
+    }
+    if leaf.gap >= size {
+      leaf.insertCell(at: i, key: key, value: value)
+      seal(leaf)
+      rememberRightmost(leaf)
+      return
+    }
+    var n = gather(leaf, 0)
+    insertEntry(at: i, count: &n, key: key, value: value, child: 0, leaf: true)
+    split(leaf, entries: n, level: level)
+  }
+
+  func highLength(_ page: Page) -> Int { page.highKey?.count ?? 0 }
+
+  /// Rewrites a page without its garbage bytes.
+  func compact(_ page: Page) {
+    let n = gather(page, 0)
+    let high = page.highKey?.copy(to: fence)
+    rebuild(page, entries: 0..<n, high: high, rightChild: page.child)
+  }
+
+  // MARK: Split
+
+  /// Splits the overflowing page `left` whose entries (with the new one) are gathered, and
+  /// pushes the separator into the parent (level − 1).
+  func split(_ left: Page, entries n: Int, level: Int) {
+    let leaf = left.isLeaf
+    let m = splitPoint(n, leaf: leaf, high: highLength(left))
+    let high = left.highKey?.copy(to: fence)
+    let right = newPage(left.kind)
+    let sep = entryKey(m).copy(to: separator)
+    if leaf {
+      rebuild(left, entries: 0..<m, high: sep, rightChild: 0)
+      rebuild(right, entries: m..<n, high: high, rightChild: 0)
+      right.prev = left.id
+      if left.right != 0 {
+        let next = page(left.right)
+        next.prev = right.id
+        seal(next)
+      }
+    } else {
+      let rightChild = left.child
+      rebuild(left, entries: 0..<m, high: sep, rightChild: entryChild(m))
+      rebuild(right, entries: m + 1..<n, high: high, rightChild: rightChild)
+    }
+    right.right = left.right
+    left.right = right.id
+    seal(left)
+    seal(right)
+    if leaf {
+      rememberRightmost(left)
+      rememberRightmost(right)
+    }
+    s.pointee.splits += 1
+    insertSeparator(level - 1, sep, left: left.id, right: right.id)
+  }
+
+  /// Where to split `n` gathered entries: by bytes (each half as even as possible), or by count
+  /// (reddb's median) unless a half would then overflow or fall below the byte floor (sizes
+  /// skewed), in which case by bytes.
+  func splitPoint(_ n: Int, leaf: Bool, high: Int) -> Int {
+    let (lo, hi) = leaf ? (1, n - 1) : (1, n - 2)
+    var total = 0
+    for i in 0..<n { total += entrySize(i) }
+    let room = pageSize - Page.header
+    // `left` = bytes of entries before m. The left page's new fence is entry m's key; the right
+    // page keeps the old fence (interior: entry m moves up and is on neither page).
+    func fits(_ m: Int, _ left: Int) -> Bool {
+      let right = total - left - (leaf ? 0 : entrySize(m))
+      return left + entryKey(m).count <= room && right + high <= room
+    }
+    if splitByCount {
+      let m = min(max(n / 2, lo), hi)
+      var left = 0
+      for i in 0..<m { left += entrySize(i) }
+      let right = total - left - (leaf ? 0 : entrySize(m))
+      if fits(m, left) && min(left, right) >= minFill { return m }
+      s.pointee.countSplitFallbacks += 1
+    }
+    var (best, bestCost) = (lo, Int.max)
+    var left = 0
+    for i in 0..<lo { left += entrySize(i) }
+    for m in lo...hi {
+      let cost = abs(2 * left - total)
+      if cost < bestCost && fits(m, left) { (best, bestCost) = (m, cost) }
+      left += entrySize(m)
+    }
+    return best
+  }
+
+  /// Adds the separator between `left` and its new right sibling to the parent at `level`
+  /// (a new root above level 0), splitting the parent when it is full.
+  func insertSeparator(_ level: Int, _ sep: UnsafeRawBufferPointer, left: UInt32, right: UInt32) {
+    guard level >= 0 else {
+      let root = newPage(Page.interior)
+      root.insertCell(at: 0, key: sep, value: nil, child: left)
+      root.child = right
+      seal(root)
+      s.pointee.root = root.id
+      return
+    }
+    let parent = page(path[level].id)
+    let i = path[level].index
+    let size = Page.cellSize(leaf: false, key: sep.count, value: 0)
+    if parent.gap < size && pageSize - Page.header - parent.live - highLength(parent) >= size {
+      compact(parent)
+    }
+    if parent.gap >= size {
+      parent.insertCell(at: i, key: sep, value: nil, child: left)
+      parent.setChild(at: i + 1, right)
+      seal(parent)
+      return
+    }
+    var n = gather(parent, 0)
+    insertEntry(at: i, count: &n, key: sep, value: nil, child: left, leaf: false)
+    // The reference that led to `left` (entry i + 1, or the rightmost child) now leads right.
+    if i + 1 < n { setEntryChild(i + 1, right) } else { parent.child = right }
+    split(parent, entries: n, level: level)
+  }
+}
