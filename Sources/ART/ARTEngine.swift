@@ -7,7 +7,7 @@ import EngineKit
 /// `prefix: inline | separate` (path compression in node headers, or in holt's prefix nodes).
 /// Keys up to 65,535 bytes and values up to 16 MiB; larger ones are refused (`insert` and
 /// `update` return false and change nothing), and the planner rejects workloads that need them.
-public final class ARTEngine: IndexEngine {
+public final class ARTEngine: WritingEngine {
   public static let descriptor = EngineDescriptor(
     name: "art",
     summary: "adaptive radix tree: Node4/16/48/256, path compression, full-key leaves",
@@ -41,17 +41,10 @@ public final class ARTEngine: IndexEngine {
     return true
   }
 
-  public func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
-    fits(key, value) && tree.write(key, value, .insert)
-  }
-
-  public func update(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
-    fits(key, value) && tree.write(key, value, .update)
-  }
-
-  /// Inserts or replaces; false only for an oversized key or value.
-  public func upsert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
-    fits(key, value) && tree.write(key, value, .upsert)
+  public func write(
+    _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode
+  ) -> Bool {
+    fits(key, value) && tree.write(key, value, mode)
   }
 
   public func remove(_ key: UnsafeRawBufferPointer) -> Bool { tree.remove(key) }

@@ -1,3 +1,5 @@
+import EngineKit
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -12,7 +14,6 @@
 final class Tree {
   enum DeleteMode { case physical, tombstone }
   enum PrefixMode { case inline, separate }
-  enum WriteMode { case insert, update, upsert }
 
   let deleteMode: DeleteMode
   let prefixMode: PrefixMode

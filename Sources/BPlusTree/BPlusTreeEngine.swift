@@ -8,7 +8,7 @@ import EngineKit
 /// first, as a pager would). Keys up to page_size/8 bytes and key + value up to
 /// (page_size − 48 − page_size/8)/2 − 6 bytes, so two entries and a fence always fit a page;
 /// larger input is refused (insert/update return false).
-public final class BPlusTreeEngine: IndexEngine {
+public final class BPlusTreeEngine: WritingEngine {
   public static let descriptor = EngineDescriptor(
     name: "bplustree",
     summary: "B-link tree over slotted pages: fence keys, right links, byte-based rebalancing",
@@ -59,17 +59,10 @@ public final class BPlusTreeEngine: IndexEngine {
     return true
   }
 
-  public func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
-    fits(key, value) && tree.write(key, value, .insert)
-  }
-
-  public func update(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
-    fits(key, value) && tree.write(key, value, .update)
-  }
-
-  /// Inserts or replaces (in place when the value length is unchanged).
-  public func upsert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
-    fits(key, value) && tree.write(key, value, .upsert)
+  public func write(
+    _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode
+  ) -> Bool {
+    fits(key, value) && tree.write(key, value, mode)
   }
 
   public func remove(_ key: UnsafeRawBufferPointer) -> Bool { tree.remove(key) }

@@ -84,4 +84,26 @@ extension Tree {
     for i in range { page.appendImage(entry(i), imageSize(i)) }
     if kind == Page.interior { page.child = rightChild }
   }
+
+  /// Rebuilds `left` and `right` from the gathered entries split at `m` (on interior pages
+  /// entry m moves up to the parent), fences `left` with the returned separator and `right` with
+  /// `high`, and seals both.
+  func distribute(
+    _ n: Int, at m: Int, into left: Page, _ right: Page, high: UnsafeRawBufferPointer?,
+    rightChild: UInt32
+  ) -> UnsafeRawBufferPointer {
+    let sep = entryKey(m).copy(to: separator)
+    if left.isLeaf {
+      rebuild(left, entries: 0..<m, high: sep, rightChild: 0)
+      rebuild(right, entries: m..<n, high: high, rightChild: 0)
+      rememberRightmost(left)
+      rememberRightmost(right)
+    } else {
+      rebuild(left, entries: 0..<m, high: sep, rightChild: entryChild(m))
+      rebuild(right, entries: m + 1..<n, high: high, rightChild: rightChild)
+    }
+    seal(left)
+    seal(right)
+    return sep
+  }
 }

@@ -39,21 +39,7 @@ extension Tree {
     }
     // Redistribute: rebuild both halves around a new separator, then replace the old one.
     let m = splitPoint(n, leaf: leaf, high: high?.count ?? 0)
-    let sep = entryKey(m).copy(to: separator)
-    let rightChild = right.child
-    if leaf {
-      rebuild(left, entries: 0..<m, high: sep, rightChild: 0)
-      rebuild(right, entries: m..<n, high: high, rightChild: 0)
-    } else {
-      rebuild(left, entries: 0..<m, high: sep, rightChild: entryChild(m))
-      rebuild(right, entries: m + 1..<n, high: high, rightChild: rightChild)
-    }
-    seal(left)
-    seal(right)
-    if leaf {
-      rememberRightmost(left)
-      rememberRightmost(right)
-    }
+    let sep = distribute(n, at: m, into: left, right, high: high, rightChild: right.child)
     s.pointee.borrows += 1
     parent.removeCell(at: sepIndex)
     path[level - 1].index = sepIndex

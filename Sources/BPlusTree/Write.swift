@@ -1,3 +1,5 @@
+import EngineKit
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -5,8 +7,6 @@
 #endif
 
 extension Tree {
-  enum WriteMode { case insert, update, upsert }
-
   /// Inserts, updates or upserts; true when something was written.
   func write(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode)
     -> Bool
@@ -96,33 +96,20 @@ extension Tree {
   /// Splits the overflowing page `left` whose entries (with the new one) are gathered, and
   /// pushes the separator into the parent (level − 1).
   func split(_ left: Page, entries n: Int, level: Int) {
-    let leaf = left.isLeaf
-    let m = splitPoint(n, leaf: leaf, high: highLength(left))
+    let m = splitPoint(n, leaf: left.isLeaf, high: highLength(left))
     let high = left.highKey?.copy(to: fence)
     let right = newPage(left.kind)
-    let sep = entryKey(m).copy(to: separator)
-    if leaf {
-      rebuild(left, entries: 0..<m, high: sep, rightChild: 0)
-      rebuild(right, entries: m..<n, high: high, rightChild: 0)
+    right.right = left.right
+    left.right = right.id
+    if left.isLeaf {
       right.prev = left.id
-      if left.right != 0 {
-        let next = page(left.right)
+      if right.right != 0 {
+        let next = page(right.right)
         next.prev = right.id
         seal(next)
       }
-    } else {
-      let rightChild = left.child
-      rebuild(left, entries: 0..<m, high: sep, rightChild: entryChild(m))
-      rebuild(right, entries: m + 1..<n, high: high, rightChild: rightChild)
     }
-    right.right = left.right
-    left.right = right.id
-    seal(left)
-    seal(right)
-    if leaf {
-      rememberRightmost(left)
-      rememberRightmost(right)
-    }
+    let sep = distribute(n, at: m, into: left, right, high: high, rightChild: left.child)
     s.pointee.splits += 1
     insertSeparator(level - 1, sep, left: left.id, right: right.id)
   }

@@ -98,3 +98,33 @@ public enum ConformanceSuite {
     }
   }
 }
+
+/// Array-based conveniences for targeted engine tests.
+extension IndexEngine {
+  @discardableResult public func put(_ key: [UInt8], _ value: [UInt8] = [1]) -> Bool {
+    key.withUnsafeBytes { k in value.withUnsafeBytes { insert(k, $0) } }
+  }
+  public func value(_ key: [UInt8]) -> [UInt8]? {
+    var buffer = ValueBuffer()
+    defer { buffer.deallocate() }
+    return key.withUnsafeBytes { get($0, into: &buffer) } ? Array(buffer.bytes) : nil
+  }
+  @discardableResult public func delete(_ key: [UInt8]) -> Bool {
+    key.withUnsafeBytes { remove($0) }
+  }
+  /// Every key from `start` on, in scan order.
+  public func keys(from start: [UInt8] = []) -> [[UInt8]] {
+    var out: [[UInt8]] = []
+    _ = start.withUnsafeBytes {
+      scan(from: $0, limit: .max) { k, _ in
+        out.append(Array(k))
+        return true
+      }
+    }
+    return out
+  }
+  /// An engine-specific figure from `stats.details`, or -1.
+  public func detail(_ name: String) -> Int {
+    Int(stats.details.first { $0.0 == name }?.1 ?? -1)
+  }
+}

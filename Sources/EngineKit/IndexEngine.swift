@@ -118,3 +118,36 @@ public struct InvariantViolation: Error, CustomStringConvertible {
   public var description: String
   public init(_ description: String) { self.description = description }
 }
+
+/// How a write treats the key's presence.
+public enum WriteMode: Sendable {
+  /// Only when absent.
+  case insert
+  /// Only when present.
+  case update
+  /// Either way.
+  case upsert
+}
+
+/// An engine built on one write primitive; insert, update and upsert come from it.
+public protocol WritingEngine: IndexEngine {
+  /// Writes per `mode`; true when something was written. Refuses (false) oversized input.
+  func write(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode)
+    -> Bool
+}
+
+extension WritingEngine {
+  @inlinable
+  public func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+    write(key, value, .insert)
+  }
+  @inlinable
+  public func update(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+    write(key, value, .update)
+  }
+  /// Inserts or replaces; false only for oversized input.
+  @inlinable
+  public func upsert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+    write(key, value, .upsert)
+  }
+}

@@ -13,31 +13,6 @@ func make(_ options: [String: String] = [:]) throws -> ARTEngine {
   try ARTEngine(options: EngineOptions(options))
 }
 
-extension ARTEngine {
-  @discardableResult func put(_ key: [UInt8], _ value: [UInt8] = [1]) -> Bool {
-    key.withUnsafeBytes { k in value.withUnsafeBytes { v in insert(k, v) } }
-  }
-  func value(_ key: [UInt8]) -> [UInt8]? {
-    var buffer = ValueBuffer()
-    defer { buffer.deallocate() }
-    return key.withUnsafeBytes { get($0, into: &buffer) } ? Array(buffer.bytes) : nil
-  }
-  @discardableResult func delete(_ key: [UInt8]) -> Bool { key.withUnsafeBytes { remove($0) } }
-  func count(_ name: String) -> Int {
-    Int(stats.details.first { $0.0 == name }?.1 ?? -1)
-  }
-  func keys(from start: [UInt8] = []) -> [[UInt8]] {
-    var out: [[UInt8]] = []
-    _ = start.withUnsafeBytes {
-      scan(from: $0, limit: .max) { k, _ in
-        out.append(Array(k))
-        return true
-      }
-    }
-    return out
-  }
-}
-
 @Suite struct ARTConformance {
   @Test(arguments: variants) func randomOperationsMatchTheModel(options: [String: String]) throws {
     try ConformanceSuite.check({ try make(options) }, rounds: 2)
@@ -68,7 +43,7 @@ extension ARTEngine {
     for (n, kind) in boundaries {
       for b in done..<n { t.put([9, 9, 9, UInt8(b)]) }
       done = n
-      #expect(t.count("\(kind)_count") == 1, "\(n) children should be one \(kind)")
+      #expect(t.detail("\(kind)_count") == 1, "\(n) children should be one \(kind)")
       #expect(t.stats.keys == n)
       try t.checkInvariants()
     }
@@ -86,12 +61,12 @@ extension ARTEngine {
         live -= 1
         #expect(t.delete([9, 9, 9, UInt8(live)]))
       }
-      #expect(t.count("\(kind)_count") == 1, "\(n) children should be one \(kind)")
+      #expect(t.detail("\(kind)_count") == 1, "\(n) children should be one \(kind)")
       try t.checkInvariants()
     }
     t.delete([9, 9, 9, 2])
     t.delete([9, 9, 9, 1])
-    #expect(t.count("node4_count") == 0 && t.count("leaf_count") == 1)
+    #expect(t.detail("node4_count") == 0 && t.detail("leaf_count") == 1)
     #expect(t.stats.height == 1)
     t.delete([9, 9, 9, 0])
     #expect(t.stats.logicalBytes == 0 && t.stats.keys == 0)
@@ -167,11 +142,11 @@ extension ARTEngine {
     for b in 0..<20 { t.put([5, UInt8(b)]) }
     for b in 0..<10 { #expect(t.delete([5, UInt8(b)])) }
     #expect(!t.delete([5, 0]))
-    #expect(t.count("tombstones") == 10 && t.stats.keys == 10)
-    #expect(t.count("node48_count") == 1, "tombstones change no structure")
+    #expect(t.detail("tombstones") == 10 && t.stats.keys == 10)
+    #expect(t.detail("node48_count") == 1, "tombstones change no structure")
     #expect(t.value([5, 3]) == nil && t.keys().count == 10)
     #expect(t.put([5, 3], [7]))
-    #expect(t.count("tombstones") == 9 && t.value([5, 3]) == [7])
+    #expect(t.detail("tombstones") == 9 && t.value([5, 3]) == [7])
     try t.checkInvariants()
   }
 
@@ -189,9 +164,9 @@ extension ARTEngine {
   @Test func compactLeavesForSmallKeys() throws {
     let t = try make()
     t.put([1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 4, 5, 6, 7, 8])
-    #expect(t.count("leaf_bytes") == 16, "an 8-byte key and value take 16 bytes, no header")
+    #expect(t.detail("leaf_bytes") == 16, "an 8-byte key and value take 16 bytes, no header")
     t.put(Array(repeating: 1, count: 300), [1])
-    #expect(t.count("leaf_bytes") == 16 + 8 + 301)
+    #expect(t.detail("leaf_bytes") == 16 + 8 + 301)
   }
 }
 

@@ -16,29 +16,6 @@ func make(_ options: [String: String] = [:]) throws -> BPlusTreeEngine {
 /// 8-byte big-endian key for n.
 func key(_ n: Int) -> [UInt8] { withUnsafeBytes(of: UInt64(n).bigEndian, Array.init) }
 
-extension BPlusTreeEngine {
-  @discardableResult func put(_ k: [UInt8], _ v: [UInt8] = [1]) -> Bool {
-    k.withUnsafeBytes { kb in v.withUnsafeBytes { insert(kb, $0) } }
-  }
-  func value(_ k: [UInt8]) -> [UInt8]? {
-    var buffer = ValueBuffer()
-    defer { buffer.deallocate() }
-    return k.withUnsafeBytes { get($0, into: &buffer) } ? Array(buffer.bytes) : nil
-  }
-  @discardableResult func delete(_ k: [UInt8]) -> Bool { k.withUnsafeBytes { remove($0) } }
-  func keys(from start: [UInt8] = []) -> [[UInt8]] {
-    var out: [[UInt8]] = []
-    _ = start.withUnsafeBytes {
-      scan(from: $0, limit: .max) { k, _ in
-        out.append(Array(k))
-        return true
-      }
-    }
-    return out
-  }
-  func detail(_ name: String) -> Int { Int(stats.details.first { $0.0 == name }?.1 ?? -1) }
-}
-
 @Suite struct BPlusTreeConformance {
   @Test(arguments: variants) func randomOperationsMatchTheModel(options: [String: String]) throws {
     try ConformanceSuite.check({ try make(options) }, rounds: 2)
