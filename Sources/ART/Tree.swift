@@ -183,7 +183,7 @@ final class Tree {
       let plen = node.prefixLength
       if plen > 0 {
         let prefix = fullPrefix(ref, depth)
-        let c = mismatch(key, depth, prefix, plen)
+        let c = mismatch(key, depth, UnsafeRawPointer(prefix), plen)
         if c < plen {
           guard mode != .update else { return false }
           if kind == Kind.prefix {
@@ -375,13 +375,6 @@ final class Tree {
     var i = 0
     while i < n && a[i] == b[i] { i += 1 }
     return i
-  }
-
-  @inline(__always)
-  func mismatch(
-    _ key: UnsafeRawBufferPointer, _ depth: Int, _ bytes: UnsafePointer<UInt8>, _ length: Int
-  ) -> Int {
-    mismatch(key, depth, UnsafeRawPointer(bytes), length)
   }
 
   // MARK: Children

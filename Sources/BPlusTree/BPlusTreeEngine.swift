@@ -31,9 +31,11 @@ public final class BPlusTreeEngine: WritingEngine {
         "fill", .integer(50...100), default: "100", help: "bulk-load fill factor, percent of a page"
       ),
     ],
-    supportsScan: true, maxKeyLength: Tree.limits(pageSize: 4096).key,
-    maxValueLength: Tree.limits(pageSize: 4096).entry,
-    maxEntryLength: Tree.limits(pageSize: 4096).entry)
+    supportsScan: true, maxKeyLength: defaultLimits.key, maxValueLength: defaultLimits.entry,
+    maxEntryLength: defaultLimits.entry)
+
+  /// The limits at the default 4 KiB page, which the planner checks workloads against.
+  static let defaultLimits = Tree.limits(pageSize: 4096)
 
   let tree: Tree
   let fill: Int

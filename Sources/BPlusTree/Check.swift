@@ -108,7 +108,7 @@ extension Tree {
     if s.pointee.fastLeaf != 0 {
       let p = page(s.pointee.fastLeaf)
       let max = UnsafeRawBufferPointer(start: fastMax, count: s.pointee.fastMaxLength)
-      guard p.isLeaf, p.right == 0, p.count > 0, compare(p.key(p.count - 1), max) == 0 else {
+      guard p.isLeaf, p.right == 0, p.count > 0, compareBytes(p.key(p.count - 1), max) == 0 else {
         throw fail("fast-path cache does not hold the rightmost leaf and its true maximum")
       }
     }

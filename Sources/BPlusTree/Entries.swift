@@ -13,13 +13,10 @@ extension Tree {
     return gatheredLeaves ? 4 + k + Int(e.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) : 6 + k
   }
 
-  /// Whether the gathered entries are leaf cells (from the kind byte kept in the scratch tail).
+  /// Whether the gathered entries are leaf cells.
   var gatheredLeaves: Bool {
-    get { (scratch + 3 * pageSize - 1).load(as: UInt8.self) == Page.leaf }
-    set {
-      (scratch + 3 * pageSize - 1).storeBytes(
-        of: newValue ? Page.leaf : Page.interior, as: UInt8.self)
-    }
+    get { s.pointee.gatheredLeaves }
+    set { s.pointee.gatheredLeaves = newValue }
   }
 
   func entryKey(_ i: Int) -> UnsafeRawBufferPointer {

@@ -1,4 +1,5 @@
 import CSys
+import EngineKit
 
 #if canImport(Glibc)
   import Glibc
@@ -148,7 +149,7 @@ struct Page {
     var hi = count
     while lo < hi {
       let mid = (lo + hi) >> 1
-      let c = compare(self.key(mid), key)
+      let c = compareBytes(self.key(mid), key)
       if c < 0 { lo = mid + 1 } else if c > 0 { hi = mid } else { return (mid, true) }
     }
     return (lo, false)
@@ -160,7 +161,7 @@ struct Page {
     var hi = count
     while lo < hi {
       let mid = (lo + hi) >> 1
-      if compare(self.key(mid), key) <= 0 { lo = mid + 1 } else { hi = mid }
+      if compareBytes(self.key(mid), key) <= 0 { lo = mid + 1 } else { hi = mid }
     }
     return lo
   }
@@ -228,14 +229,4 @@ struct Page {
 
   /// Contiguous free bytes between the slots and the cells.
   @inline(__always) var gap: Int { freeEnd - freeStart }
-}
-
-/// Byte-wise comparison (memcmp, then length).
-@inline(__always) func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
-  let n = min(a.count, b.count)
-  if n > 0 {
-    let c = memcmp(a.baseAddress!, b.baseAddress!, n)
-    if c != 0 { return Int(c) }
-  }
-  return a.count - b.count
 }

@@ -1,4 +1,5 @@
 import CSys
+import EngineKit
 
 #if canImport(Glibc)
   import Glibc
@@ -28,6 +29,8 @@ struct State {
   var hops = 0
   var checksumBytes = 0
   var copiedBytes = 0
+  /// Whether the entries gathered in scratch memory are leaf cells (else interior cells).
+  var gatheredLeaves = true
 }
 
 /// A page-structured B-link tree over slotted pages (see `Page`): leaves doubly linked, every
@@ -159,7 +162,7 @@ final class Tree {
     while true {
       var p = read(id)
       // B-link: a key at or past the fence lives further right.
-      while let high = p.highKey, compare(key, high) >= 0, p.right != 0 {
+      while let high = p.highKey, compareBytes(key, high) >= 0, p.right != 0 {
         s.pointee.hops += 1
         id = p.right
         p = read(id)

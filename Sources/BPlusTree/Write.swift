@@ -43,7 +43,7 @@ extension Tree {
     let leaf = page(s.pointee.fastLeaf)
     let max = UnsafeRawBufferPointer(start: fastMax, count: s.pointee.fastMaxLength)
     let size = Page.cellSize(leaf: true, key: key.count, value: value.count)
-    guard leaf.right == 0, compare(key, max) > 0, leaf.gap >= size else { return false }
+    guard leaf.right == 0, compareBytes(key, max) > 0, leaf.gap >= size else { return false }
     leaf.insertCell(at: leaf.count, key: key, value: value)
     seal(leaf)
     s.pointee.keys += 1

@@ -23,7 +23,7 @@ public final class NullEngine: IndexEngine {
 }
 
 /// Baseline: the standard library's `Dictionary` (point operations only, no order).
-public final class HashMapEngine: IndexEngine {
+public final class HashMapEngine: WritingEngine {
   public static let descriptor = EngineDescriptor(
     name: "hashmap", summary: "Swift Dictionary baseline (point ops only; no scans)",
     supportsScan: false)
@@ -37,16 +37,11 @@ public final class HashMapEngine: IndexEngine {
     return true
   }
 
-  public func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+  public func write(
+    _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode
+  ) -> Bool {
     let k = ByteString(key)
-    if map[k] != nil { return false }
-    map[k] = ByteString(value)
-    return true
-  }
-
-  public func update(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
-    let k = ByteString(key)
-    guard map[k] != nil else { return false }
+    guard mode.applies(exists: map[k] != nil) else { return false }
     map[k] = ByteString(value)
     return true
   }
@@ -67,7 +62,7 @@ public final class HashMapEngine: IndexEngine {
 /// Baseline: swift-collections' `SortedDictionary` (a B-tree), the Swift library peer. It has no
 /// public lower-bound search, so a scan finds its start by binary search over positions
 /// (O(log² n)); point operations use the dictionary directly.
-public final class SortedMapEngine: IndexEngine {
+public final class SortedMapEngine: WritingEngine {
   public static let descriptor = EngineDescriptor(
     name: "sortedmap", summary: "swift-collections SortedDictionary (B-tree) baseline",
     supportsScan: true)
@@ -81,16 +76,11 @@ public final class SortedMapEngine: IndexEngine {
     return true
   }
 
-  public func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+  public func write(
+    _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode
+  ) -> Bool {
     let k = ByteString(key)
-    guard map[k] == nil else { return false }
-    map[k] = ByteString(value)
-    return true
-  }
-
-  public func update(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
-    let k = ByteString(key)
-    guard map[k] != nil else { return false }
+    guard mode.applies(exists: map[k] != nil) else { return false }
     map[k] = ByteString(value)
     return true
   }

@@ -127,6 +127,15 @@ public enum WriteMode: Sendable {
   case update
   /// Either way.
   case upsert
+
+  /// Whether a write in this mode goes ahead, given whether the key exists.
+  @inlinable public func applies(exists: Bool) -> Bool {
+    switch self {
+    case .insert: return !exists
+    case .update: return exists
+    case .upsert: return true
+    }
+  }
 }
 
 /// An engine built on one write primitive; insert, update and upsert come from it.

@@ -28,10 +28,12 @@ public enum CellRunner {
     var load = PhaseRunner.measure(
       phase: .load, label: label, states: loadStates, operations: loadStreams.map { _ in .max },
       duration: nil,
-      warmup: .none, interval: spec.interval, context: context, keys: { engine.stats.keys },
-      body: body)
+      warmup: .none, interval: spec.interval, context: context, body: body)
     load.memoryBefore = memoryBefore
-    var result = CellResult(plan: plan, load: load, run: nil, engineStats: engine.stats)
+    // Engine stats may walk the whole structure: take them once per phase.
+    let loaded = engine.stats
+    load.keys = loaded.keys
+    var result = CellResult(plan: plan, load: load, run: nil, engineStats: loaded)
     guard !load.interrupted, !runStreams.isEmpty else { return result }
     let n = runStreams.count
     let operations: [UInt64] =
@@ -42,8 +44,9 @@ public enum CellRunner {
       phase: .run, label: label, states: runStates, operations: operations,
       duration: plan.trace == nil ? spec.duration : nil,
       warmup: plan.trace == nil ? spec.warmup : .none, interval: spec.interval, context: context,
-      keys: { engine.stats.keys }, body: body)
+      body: body)
     result.engineStats = engine.stats
+    result.run?.keys = result.engineStats.keys
     return result
   }
 

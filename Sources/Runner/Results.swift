@@ -78,7 +78,7 @@ public struct PhaseResult: Sendable {
   public var intervals: [IntervalSample]
   public var memoryBefore: AllocatorSnapshot
   public var memoryAfter: AllocatorSnapshot
-  /// Live keys in the engine when the phase ended.
+  /// Live keys in the engine when the phase ended (set by the cell runner from `stats`).
   public var keys: Int
   /// Entries returned by scans.
   public var scannedEntries: UInt64
