@@ -11,6 +11,7 @@ let package = Package(
     .library(name: "EngineConformance", targets: ["EngineConformance"]),
     .library(name: "ART", targets: ["ART"]),
     .library(name: "BPlusTree", targets: ["BPlusTree"]),
+    .library(name: "StagedTree", targets: ["StagedTree"]),
     .library(name: "Workload", targets: ["Workload"]),
     .library(name: "Runner", targets: ["Runner"]),
     .library(name: "Report", targets: ["Report"]),
@@ -36,6 +37,7 @@ let package = Package(
     .target(name: "EngineConformance", dependencies: ["EngineKit"]),
     .target(name: "ART", dependencies: ["EngineKit", "CSys"]),
     .target(name: "BPlusTree", dependencies: ["EngineKit", "CSys"]),
+    .target(name: "StagedTree", dependencies: ["EngineKit"]),
     .target(
       name: "Runner",
       dependencies: [
@@ -50,7 +52,7 @@ let package = Package(
     .target(
       name: "BenchCLI",
       dependencies: [
-        "Workload", "EngineKit", "Runner", "Report", "Platform", "ART", "BPlusTree",
+        "Workload", "EngineKit", "Runner", "Report", "Platform", "ART", "BPlusTree", "StagedTree",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "bench", dependencies: ["BenchCLI"]),
@@ -59,6 +61,8 @@ let package = Package(
     .testTarget(name: "ARTTests", dependencies: ["ART", "EngineKit", "EngineConformance"]),
     .testTarget(
       name: "BPlusTreeTests", dependencies: ["BPlusTree", "EngineKit", "EngineConformance"]),
+    .testTarget(
+      name: "StagedTreeTests", dependencies: ["StagedTree", "EngineKit", "EngineConformance"]),
     .testTarget(
       name: "RunnerTests", dependencies: ["Runner", "Workload", "EngineKit", "Platform"]),
     .testTarget(

@@ -4,6 +4,7 @@ import BPlusTree
 import EngineKit
 import Foundation
 import Runner
+import StagedTree
 
 /// The `bench` command line. Another package can reuse all of it with its own engines:
 /// `Bench.main(engines: Bench.builtInEngines + [EngineEntry(MyEngine.self)])`.
@@ -12,7 +13,7 @@ public enum Bench {
   public static let builtInEngines: [EngineEntry] = [
     EngineEntry(NullEngine.self), EngineEntry(HashMapEngine.self),
     EngineEntry(SortedMapEngine.self), EngineEntry(ARTEngine.self),
-    EngineEntry(BPlusTreeEngine.self),
+    EngineEntry(BPlusTreeEngine.self), EngineEntry(StagedTreeEngine.self),
   ]
 
   nonisolated(unsafe) static var engines: [EngineEntry] = builtInEngines

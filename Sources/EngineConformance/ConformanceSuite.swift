@@ -15,6 +15,8 @@ public enum ConformanceSuite {
     /// Run `checkInvariants` every this many operations.
     public var invariantEvery = 500
     public var seed: UInt64 = 1
+    /// Keys to draw from instead of the generated awkward pool (for engines with a key model).
+    public var keys: [[UInt8]]? = nil
     public init() {}
   }
 
@@ -29,7 +31,7 @@ public enum ConformanceSuite {
   ) throws {
     for round in 0..<rounds {
       var rng = SplitMix(c.seed &+ UInt64(round) &* 0x9E37_79B9)
-      let keys = keyPool(c, &rng)
+      let keys = c.keys ?? keyPool(c, &rng)
       var checker = ModelChecker(try make())
       // Phases: insert-heavy growth, mixed churn, delete-heavy shrink.
       let phases: [[Int]] = [[50, 10, 5, 25, 10], [20, 20, 20, 25, 15], [5, 10, 60, 15, 10]]

@@ -1,8 +1,15 @@
 /// Variant knobs for one engine instance, as written in the workload file (all values as text).
 public struct EngineOptions: Sendable, Equatable, Hashable {
   public var values: [String: String]
+  /// The workload's key shape (`ycsb`, `int64`, `onode`, …), for engines with a native key model:
+  /// the staged tree reads `onode` keys field by field and treats any other key as an object name.
+  /// Not a knob: it is not part of the variant label.
+  public var keyShape: String
 
-  public init(_ values: [String: String] = [:]) { self.values = values }
+  public init(_ values: [String: String] = [:], keyShape: String = "bytes") {
+    self.values = values
+    self.keyShape = keyShape
+  }
 
   /// The value of an integer knob (validated against the descriptor before construction).
   public func integer(_ name: String, default d: Int) throws -> Int {
@@ -89,6 +96,8 @@ extension EngineDescriptor {
 
   /// `options` without the wrapper knobs, as the engine itself should see them.
   public static func engineOnly(_ options: EngineOptions) -> EngineOptions {
-    EngineOptions(options.values.filter { k, _ in !wrapperKnobs.contains { $0.name == k } })
+    EngineOptions(
+      options.values.filter { k, _ in !wrapperKnobs.contains { $0.name == k } },
+      keyShape: options.keyShape)
   }
 }

@@ -87,7 +87,7 @@ public struct EngineEntry: Sendable {
     self.init(
       descriptor: E.descriptor,
       measure: { plan, context in
-        let options = EngineOptions(plan.engine.options)
+        let options = plan.engineOptions
         let inner = EngineDescriptor.engineOnly(options)
         switch plan.wrapper {
         case .none:
@@ -102,7 +102,7 @@ public struct EngineEntry: Sendable {
       },
       verify: { plan, checkEveryOp in
         try Verifier.run(
-          { try E(options: EngineDescriptor.engineOnly(EngineOptions(plan.engine.options))) },
+          { try E(options: EngineDescriptor.engineOnly(plan.engineOptions)) },
           plan: plan, checkInvariantsEvery: checkEveryOp ? 1 : 0)
       })
   }

@@ -30,6 +30,11 @@ public struct CellPlan: Sendable {
     self.trace = trace
   }
 
+  /// The engine's options as written, with the workload's key shape (traces replay as bytes).
+  public var engineOptions: EngineOptions {
+    EngineOptions(engine.options, keyShape: trace == nil ? spec.keyShape.label : "bytes")
+  }
+
   /// The variant label: the engine's options as `k=v,…`, or `default`.
   public var variant: String {
     EngineOptions(EngineDescriptor.engineOnly(EngineOptions(engine.options)).values).label

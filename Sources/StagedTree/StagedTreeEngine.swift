@@ -1,0 +1,165 @@
+import EngineKit
+
+/// The staged tree engine: Ceph crimson's staged FLTree (onode tree) in memory, byte-faithful N0
+/// nodes (see shared/design/staged-tree.md and docs/engines.md).
+///
+/// With the `onode` key shape, keys are read field by field (`OnodeKey`'s encoding); any other
+/// key is an object name under one fixed placement, empty namespace and the head version, so
+/// every workload runs here. Values are fixed-size once inserted (an update to another size is an
+/// erase plus an insert, as in the original).
+public final class StagedTreeEngine: WritingEngine {
+  public static let descriptor = EngineDescriptor(
+    name: "staged",
+    summary: "Ceph crimson's staged FLTree: placement/name/version stages in slotted N0 nodes",
+    knobs: [
+      Knob(
+        "leaf_node_size", .integer(4096...65536), default: "16384",
+        help: "bytes per leaf node, a multiple of 4096"),
+      Knob(
+        "internal_node_size", .integer(4096...65536), default: "8192",
+        help: "bytes per internal node, a multiple of 4096"),
+      Knob("max_namespace", .integer(0...65533), default: "256", help: "longest namespace, bytes"),
+      Knob(
+        "max_object_name", .integer(0...65533), default: "2048", help: "longest object name, bytes"),
+      Knob("max_value", .integer(0...65535), default: "1200", help: "longest value payload, bytes"),
+    ],
+    supportsScan: true, maxKeyLength: OnodeKey.encodingOverhead + 256 + 2048, maxValueLength: 1200)
+
+  let tree: Tree
+  let onode: Bool
+  /// Scratch for a scanned key's encoding, and the scan path's storage.
+  let keyBuffer: UnsafeMutableRawPointer
+  var scanStack: [(Node, Pos)] = []
+
+  public init(options: EngineOptions) throws {
+    var c = StagedTreeConfig()
+    c.leafNodeSize = try options.integer("leaf_node_size", default: c.leafNodeSize)
+    c.internalNodeSize = try options.integer("internal_node_size", default: c.internalNodeSize)
+    c.maxNamespace = try options.integer("max_namespace", default: c.maxNamespace)
+    c.maxObjectName = try options.integer("max_object_name", default: c.maxObjectName)
+    c.maxValue = try options.integer("max_value", default: c.maxValue)
+    for (name, size) in [
+      ("leaf_node_size", c.leafNodeSize), ("internal_node_size", c.internalNodeSize),
+    ]
+    where size % 4096 != 0 {
+      throw EngineOptionError(knob: name, message: "\(size) is not a multiple of 4096")
+    }
+    if let problem = c.violation() {
+      throw EngineOptionError(knob: "leaf_node_size", message: problem)
+    }
+    tree = Tree(c)
+    onode = options.keyShape == "onode"
+    keyBuffer = .allocate(
+      byteCount: OnodeKey.encodingOverhead + c.maxNamespace + c.maxObjectName, alignment: 8)
+    scanStack.reserveCapacity(64)
+  }
+
+  deinit { keyBuffer.deallocate() }
+
+  /// The staged key for `bytes`, or nil when it is malformed or over the limits.
+  @inline(__always) func key(_ bytes: UnsafeRawBufferPointer) -> Key? {
+    let k: Key
+    if onode {
+      guard let v = OnodeKeyView(encoded: bytes) else { return nil }
+      k = Key(v)
+    } else {
+      k = Key(object: bytes)
+    }
+    let c = tree.config
+    return k.ns.count <= c.maxNamespace && k.oid.count <= c.maxObjectName ? k : nil
+  }
+
+  public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
+    guard let k = self.key(key), let v = tree.get(k) else { return false }
+    value.store(v)
+    return true
+  }
+
+  public func write(
+    _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode
+  ) -> Bool {
+    guard value.count <= tree.config.maxValue, let k = self.key(key) else { return false }
+    return tree.write(k, value, mode)
+  }
+
+  public func remove(_ key: UnsafeRawBufferPointer) -> Bool {
+    guard let k = self.key(key) else { return false }
+    return tree.remove(k)
+  }
+
+  public func scan(
+    from key: UnsafeRawBufferPointer, limit: Int,
+    _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
+  ) -> Int {
+    var start = self.key(key)
+    var floor = false
+    if start == nil && onode {
+      // Not an onode key: start at the smallest key with the placement of its first 13 bytes
+      // (zero-padded), which no key at or above it can be below, and skip what sorts before it.
+      var head = [UInt8](repeating: 0, count: 13)
+      for i in 0..<min(13, key.count) { head[i] = key[i] }
+      start = head.withUnsafeBytes { h in
+        Key(
+          shard: Int8(bitPattern: h[0] ^ 0x80),
+          pool: Int64(
+            bitPattern: UInt64(bigEndian: h.loadUnaligned(fromByteOffset: 1, as: UInt64.self)) ^ 1
+              << 63),
+          crush: UInt32(bigEndian: h.loadUnaligned(fromByteOffset: 9, as: UInt32.self)),
+          ns: UnsafeRawBufferPointer(start: nil, count: 0),
+          oid: UnsafeRawBufferPointer(start: nil, count: 0),
+          snap: 0, gen: 0)
+      }
+      floor = true
+    }
+    var stack: [(Node, Pos)] = []
+    swap(&stack, &scanStack)
+    // A generic key longer than any stored name still has the right lower bound.
+    var cursor = tree.seek(start ?? Key(object: key), stack: stack)
+    var n = 0
+    while n < limit, let (k, v) = tree.next(&cursor) {
+      let bytes: UnsafeRawBufferPointer
+      if onode {
+        bytes = UnsafeRawBufferPointer(start: keyBuffer, count: k.view.encode(into: keyBuffer))
+        if floor {
+          if compareBytes(bytes, key) < 0 { continue }
+          floor = false
+        }
+      } else {
+        bytes = k.oid
+      }
+      n += 1
+      if !visit(bytes, v) { break }
+    }
+    scanStack = cursor.stack
+    return n
+  }
+
+  public var stats: EngineStats {
+    let f = tree.figures()
+    let capacity = f.allocated
+    var details: [(String, Double)] = [
+      ("leaf_nodes", Double(f.nodesByLevel.first ?? 0)),
+      ("internal_nodes", Double(f.nodesByLevel.dropFirst().reduce(0, +))),
+      ("filled_bytes", Double(f.filled)),
+      ("logical_bytes", Double(f.logical)),
+      ("value_bytes", Double(f.values)),
+      ("fill_pct", capacity == 0 ? 0 : 100 * Double(f.filled) / Double(capacity)),
+      (
+        "key_compression_pct",
+        f.logical == f.values
+          ? 100 : 100 * Double(f.filled - f.values) / Double(f.logical - f.values)
+      ),
+      ("internal_entries", Double(f.internalEntries)),
+      ("splits", Double(tree.splits)), ("merges", Double(tree.merges)),
+      ("root_growths", Double(tree.rootGrowths)), ("root_shrinks", Double(tree.rootShrinks)),
+      ("layout_version", Double(tree.layoutVersion)),
+    ]
+    for (level, n) in f.nodesByLevel.enumerated() {
+      details.append(("level\(level)_nodes", Double(n)))
+    }
+    return EngineStats(
+      keys: tree.count, logicalBytes: capacity, height: tree.height, details: details)
+  }
+
+  public func checkInvariants() throws { try tree.check() }
+}

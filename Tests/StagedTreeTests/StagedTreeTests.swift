@@ -1,0 +1,178 @@
+import EngineConformance
+import EngineKit
+import Testing
+
+@testable import StagedTree
+
+/// Small nodes (with limits lowered to match) so a few thousand keys build several levels.
+let small: [String: String] = [
+  "leaf_node_size": "4096", "internal_node_size": "4096", "max_namespace": "64",
+  "max_object_name": "256", "max_value": "300",
+]
+let variants: [[String: String]] = [
+  [:], small, small.merging(["internal_node_size": "8192"]) { $1 },
+]
+
+func make(_ options: [String: String] = [:], onode: Bool = false) throws -> StagedTreeEngine {
+  try StagedTreeEngine(options: EngineOptions(options, keyShape: onode ? "onode" : "bytes"))
+}
+
+/// Onode keys from small ranges, so placements, names and versions are shared and nodes hold
+/// every stage: `placements` × `names` × `versions`, names of 0–`nameLength` bytes.
+func onodeKeys(placements: Int, names: Int, versions: Int, nameLength: Int = 40) -> [[UInt8]] {
+  var out: [[UInt8]] = []
+  for p in 0..<placements {
+    for n in 0..<names {
+      let length = (p * 7 + n * 13) % (nameLength + 1)
+      let ns = n % 3 == 0 ? [] : Array("ns\(n % 3)".utf8)
+      let oid = Array(repeating: UInt8(97 + n % 26), count: length) + Array("\(n)".utf8)
+      for v in 0..<versions {
+        out.append(
+          OnodeKey(
+            shard: Int8(p % 3) - 1, pool: Int64(p / 3) - 1, crush: UInt32(p) &* 0x9E37_79B9,
+            nspace: ns, oid: oid, snap: UInt64(v * 3), gen: v == versions - 1 ? .max : UInt64(v)
+          ).encoded)
+      }
+    }
+  }
+  return out
+}
+
+@Suite struct StagedTreeConformance {
+  @Test(arguments: variants) func randomOperationsMatchTheModel(options: [String: String]) throws {
+    try ConformanceSuite.check({ try make(options) }, rounds: 2)
+  }
+
+  @Test(arguments: variants) func manyNodesWithLargeValues(options: [String: String]) throws {
+    var c = ConformanceSuite.Configuration()
+    c.keySpace = 2500
+    c.maxValueLength = 300
+    c.seed = 11
+    try ConformanceSuite.check({ try make(options) }, rounds: 1, configuration: c)
+  }
+
+  @Test(arguments: variants) func onodeKeysMatchTheModel(options: [String: String]) throws {
+    var c = ConformanceSuite.Configuration()
+    c.keys = onodeKeys(placements: 25, names: 12, versions: 8)
+    c.maxValueLength = 200
+    c.seed = 5
+    try ConformanceSuite.check({ try make(options, onode: true) }, rounds: 1, configuration: c)
+  }
+}
+
+func onode(_ p: Int, _ name: String, _ v: Int, ns: String = "") -> [UInt8] {
+  OnodeKey(
+    shard: 0, pool: Int64(p), crush: UInt32(p), nspace: Array(ns.utf8), oid: Array(name.utf8),
+    snap: UInt64(v), gen: 0
+  ).encoded
+}
+
+@Suite struct StagedTreeStructure {
+  @Test func eachStageCostsExactlyWhatTheLayoutSays() throws {
+    let t = try make(onode: true)
+    let payload = [UInt8](repeating: 7, count: 10)
+    func filled() -> Int { t.detail("filled_bytes") }
+    #expect(filled() == 3)
+    // New slot: 15 + names (ns 2 + oid "obj" 3 + 2) + item length 2 + count 1 + version.
+    t.put(onode(1, "obj", 1), payload)
+    let version = 2 + 16 + 3 + 10
+    #expect(filled() == 3 + 15 + 2 + 5 + 2 + 1 + version)
+    let afterSlot = filled()
+    // A new version of the same object: one sub-item.
+    t.put(onode(1, "obj", 2), payload)
+    #expect(filled() == afterSlot + version)
+    // A new name under the same placement: item + count byte + sub-item.
+    t.put(onode(1, "other", 1, ns: "n"), payload)
+    #expect(filled() == afterSlot + version + (3 + 7 + 2 + 1 + version))
+    // Erasing returns every byte.
+    #expect(t.delete(onode(1, "other", 1, ns: "n")) && t.delete(onode(1, "obj", 2)))
+    #expect(filled() == afterSlot)
+    #expect(t.delete(onode(1, "obj", 1)) && filled() == 3)
+    try t.checkInvariants()
+  }
+
+  @Test func splitsGrowTheTreeAndErasesShrinkItBack() throws {
+    let t = try make(small, onode: true)
+    let keys = onodeKeys(placements: 60, names: 20, versions: 6).shuffled(using: &seeded)
+    for k in keys { #expect(t.put(k, [UInt8](repeating: 3, count: 24))) }
+    try t.checkInvariants()
+    #expect(t.stats.height! >= 3 && t.detail("splits") > 0)
+    #expect(t.keys() == keys.sorted { $0.lexicographicallyPrecedes($1) })
+    for (i, k) in keys.enumerated() where i % 10 != 0 { #expect(t.delete(k)) }
+    try t.checkInvariants()
+    #expect(t.detail("merges") > 0)
+    for (i, k) in keys.enumerated() where i % 10 == 0 { #expect(t.delete(k)) }
+    try t.checkInvariants()
+    #expect(t.stats.keys == 0 && t.stats.height == 1 && t.detail("leaf_nodes") == 1)
+    #expect(t.detail("root_shrinks") > 0)
+  }
+
+  @Test func splitsInsideOneObjectsVersionsDuplicateItsName() throws {
+    let t = try make(small, onode: true)
+    let name = String(repeating: "x", count: 200)
+    for v in 0..<400 { #expect(t.put(onode(5, name, v), [UInt8](repeating: 1, count: 8))) }
+    try t.checkInvariants()
+    let leaves = t.detail("leaf_nodes")
+    #expect(leaves > 1)
+    // Each leaf stores the slot and the name once: compression well under the logical size.
+    #expect(t.detail("key_compression_pct") < 25)
+    for v in 0..<400 where v % 4 != 0 { #expect(t.delete(onode(5, name, v))) }
+    try t.checkInvariants()
+    #expect(t.detail("leaf_nodes") < leaves)
+  }
+
+  @Test func sequentialAndReverseInsertsStayBalanced() throws {
+    for reverse in [false, true] {
+      let t = try make(small)
+      let order = reverse ? Array((0..<5000).reversed()) : Array(0..<5000)
+      for i in order {
+        #expect(t.put(withUnsafeBytes(of: UInt64(i).bigEndian, Array.init), [1, 2]))
+      }
+      try t.checkInvariants()
+      #expect(t.stats.keys == 5000 && t.detail("fill_pct") > 45)
+    }
+  }
+
+  @Test func updatesOfAnotherSizeReinsert() throws {
+    let t = try make(onode: true)
+    let k = onode(1, "a", 1)
+    t.put(k, [1, 2, 3])
+    #expect(
+      k.withUnsafeBytes { key in ([9, 9, 9] as [UInt8]).withUnsafeBytes { t.update(key, $0) } })
+    #expect(t.value(k) == [9, 9, 9])
+    #expect(k.withUnsafeBytes { key in ([7] as [UInt8]).withUnsafeBytes { t.update(key, $0) } })
+    #expect(t.value(k) == [7] && t.stats.keys == 1)
+    try t.checkInvariants()
+  }
+
+  @Test func oversizedInputIsRefused() throws {
+    let t = try make(small, onode: true)
+    #expect(!t.put(onode(1, String(repeating: "o", count: 257), 1)))
+    #expect(!t.put(onode(1, "a", 1, ns: String(repeating: "n", count: 65))))
+    #expect(!t.put(onode(1, "a", 1), [UInt8](repeating: 0, count: 301)))
+    #expect(!t.put([1, 2, 3]))  // not an onode key
+    #expect(t.stats.keys == 0)
+  }
+
+  @Test func configurationsThatCouldDoubleSplitAreRejected() throws {
+    #expect(throws: EngineOptionError.self) { try make(["leaf_node_size": "4096"]) }
+    let message = (try? make(["leaf_node_size": "4096"])) == nil
+    #expect(message)
+    #expect(throws: EngineOptionError.self) { try make(["leaf_node_size": "6000"]) }
+    _ = try make(["leaf_node_size": "4096", "max_object_name": "640", "max_value": "640"])
+  }
+}
+
+nonisolated(unsafe) var seeded = SeededGenerator(seed: 42)
+
+struct SeededGenerator: RandomNumberGenerator {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
