@@ -30,7 +30,8 @@ let package = Package(
     .systemLibrary(name: "CNuma", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
     .target(name: "CSys"),
     .target(name: "Platform", dependencies: ["CJemalloc", "CNuma", "CSys"]),
-    .target(name: "Workload", dependencies: [.product(name: "Yams", package: "Yams")]),
+    .target(
+      name: "Workload", dependencies: ["EngineKit", .product(name: "Yams", package: "Yams")]),
     .target(
       name: "EngineKit",
       dependencies: [.product(name: "SortedCollections", package: "swift-collections")]),

@@ -162,7 +162,9 @@ struct ListCommand: ParsableCommand {
         print("      \(k.name): \(k.allowed) (default \(k.defaultValue)) — \(k.help)")
       }
     }
-    print("Key shapes: ycsb (prefix, zero_padding), int64")
+    print(
+      "Key shapes: ycsb (prefix, zero_padding), int64, onode (layout objects | grid; see workloads/README.md)"
+    )
     print(
       "Request distributions: uniform, sequential, zipfian(constant), scrambled_zipfian(constant), latest(constant), hotspot(data_fraction, op_fraction), exponential(percentile, fraction), selfsimilar(skew)"
     )

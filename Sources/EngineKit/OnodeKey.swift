@@ -123,7 +123,7 @@ public struct OnodeKeyView {
   }
 
   /// Writes `name` and its 0x00 terminator at `out + o`; returns the offset after them.
-  @inlinable static func put(
+  @inlinable public static func put(
     _ name: UnsafeRawBufferPointer, _ out: UnsafeMutableRawPointer, at o: Int
   )
     -> Int

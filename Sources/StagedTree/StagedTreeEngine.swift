@@ -116,19 +116,33 @@ public final class StagedTreeEngine: WritingEngine {
     // A generic key longer than any stored name still has the right lower bound.
     var cursor = tree.seek(start ?? Key(object: key), stack: stack)
     var n = 0
-    while n < limit, let (k, v) = tree.next(&cursor) {
+    var changed = Stage.left
+    var length = 0
+    while n < limit, let e = tree.next(&cursor, changed: &changed) {
       let bytes: UnsafeRawBufferPointer
       if onode {
-        bytes = UnsafeRawBufferPointer(start: keyBuffer, count: k.view.encode(into: keyBuffer))
+        // Rewrite only what changed: the version, or the names and version, or everything.
+        if changed == .left {
+          length = e.key.view.encode(into: keyBuffer)
+        } else {
+          if changed == .string {
+            let (ns, oid) = (e.leaf.nspace(e.pos.itemEnd), e.leaf.oid(e.pos.itemEnd))
+            length =
+              OnodeKeyView.put(oid, keyBuffer, at: OnodeKeyView.put(ns, keyBuffer, at: 13)) + 16
+          }
+          keyBuffer.storeBytes(of: e.snap.bigEndian, toByteOffset: length - 16, as: UInt64.self)
+          keyBuffer.storeBytes(of: e.gen.bigEndian, toByteOffset: length - 8, as: UInt64.self)
+        }
+        bytes = UnsafeRawBufferPointer(start: keyBuffer, count: length)
         if floor {
           if compareBytes(bytes, key) < 0 { continue }
           floor = false
         }
       } else {
-        bytes = k.oid
+        bytes = e.leaf.oid(e.pos.itemEnd)
       }
       n += 1
-      if !visit(bytes, v) { break }
+      if !visit(bytes, e.value) { break }
     }
     scanStack = cursor.stack
     return n

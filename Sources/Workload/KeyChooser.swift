@@ -97,9 +97,12 @@ public struct SizeChooser: Sendable {
   @usableFromInline let lo: UInt64
   @usableFromInline let width: UInt64
   @usableFromInline let zipf: Zipfian?
+  @usableFromInline let sizes: [Int]
 
   public init(_ d: SizeDistribution) {
+    sizes = if case .choice(let list) = d { list } else { [] }
     switch d {
+    case .choice(let list): (lo, width, zipf) = (0, UInt64(list.count), nil)
     case .constant(let n): (lo, width, zipf) = (UInt64(n), 1, nil)
     case .uniform(let a, let b): (lo, width, zipf) = (UInt64(a), UInt64(b - a + 1), nil)
     case .zipfian(let a, let b):
@@ -109,6 +112,7 @@ public struct SizeChooser: Sendable {
 
   @inlinable @inline(__always)
   public func next(_ rng: inout Xoshiro256) -> Int {
+    if !sizes.isEmpty { return sizes[Int(rng.next(below: width))] }
     if width == 1 { return Int(lo) }
     if let z = zipf { return Int(lo + z.rank(rng.nextDouble())) }
     return Int(lo + rng.next(below: width))
@@ -121,21 +125,25 @@ public struct KeyEncoder: Sendable {
   @usableFromInline let hashed: Bool
   @usableFromInline let prefix: [UInt8]
   @usableFromInline let padding: Int
+  @usableFromInline let onode: OnodeKeyWriter?
+  /// Largest key this encoder writes, in bytes.
+  public let maxLength: Int
 
   public init(_ shape: KeyShape, hashed: Bool) {
     self.hashed = hashed
+    maxLength = shape.maximumLength
+    onode = if case .onode(let s) = shape { OnodeKeyWriter(shape: s, hashed: hashed) } else { nil }
     switch shape {
     case .int64: (int64, prefix, padding) = (true, [], 0)
     case .ycsb(let p, let z): (int64, prefix, padding) = (false, Array(p.utf8), z)
+    case .onode: (int64, prefix, padding) = (false, [], 0)
     }
   }
-
-  /// Largest key this encoder writes, in bytes.
-  public var maxLength: Int { int64 ? 8 : prefix.count + max(padding, 20) }
 
   /// Writes key `k` at `out` (at least `maxLength` bytes); returns its length.
   @inlinable @inline(__always)
   public func encode(_ k: UInt64, into out: UnsafeMutableRawPointer) -> Int {
+    if let o = onode { return o.encode(k, into: out) }
     if int64 {
       out.storeBytes(of: (hashed ? mix64(k) : k).bigEndian, as: UInt64.self)
       return 8

@@ -172,7 +172,15 @@ struct SpecReader {
       case let s: throw fail("insert_order", n, "'\(s)' is not allowed (use hashed | ordered)")
       }
     }
-    if let n = f.take("keys") { spec.keyShape = try keys(n) }
+    if let n = f.take("keys") {
+      spec.keyShape = try keys(n)
+      if case .onode(let o) = spec.keyShape, o.layout == .grid, spec.records > o.gridRecords {
+        throw fail(
+          "records", n,
+          "the onode grid defines \(o.gridRecords) keys (placements × names × versions) but records is \(spec.records); lower records or widen the grid"
+        )
+      }
+    }
     if let n = f.take("value_size") {
       spec.valueSize = try size(n, "value_size", min: 0, max: 1 << 20)
     }
@@ -314,12 +322,62 @@ struct SpecReader {
     case "int64":
       try f?.finish(allowed: ["shape"])
       return .int64
+    case "onode":
+      return .onode(try onode(f, n))
     default:
-      throw fail("keys.shape", n, "'\(shape)' is not a key shape (use ycsb | int64)")
+      throw fail("keys.shape", n, "'\(shape)' is not a key shape (use ycsb | int64 | onode)")
     }
   }
 
+  /// The `onode` shape's fields (all optional; defaults in `OnodeShape`).
+  func onode(_ f: Fields?, _ n: SpecNode) throws -> OnodeShape {
+    var o = OnodeShape()
+    guard let f else { return o }
+    if let v = f.take("layout") {
+      let s = try string(v, "keys.layout")
+      guard let l = OnodeShape.Layout(rawValue: s) else {
+        throw fail("keys.layout", v, "'\(s)' is not allowed (use objects | grid)")
+      }
+      o.layout = l
+    }
+    func count(_ name: String, _ max: Int) throws -> Int? {
+      guard let v = f.take(name) else { return nil }
+      let x = try int(v, "keys.\(name)", min: 1)
+      guard x <= max else { throw fail("keys.\(name)", v, "must be ≤ \(max)") }
+      return x
+    }
+    o.pools = try count("pools", 1 << 30) ?? o.pools
+    o.pgs = try count("pgs", 1 << 30) ?? o.pgs
+    o.objectsPerCrush = try count("objects_per_crush", 1 << 30) ?? o.objectsPerCrush
+    o.namespaces = try count("namespaces", 1 << 30) ?? o.namespaces
+    o.namespaceLength = try count("namespace_length", 65_533) ?? o.namespaceLength
+    o.versions = try count("versions", 1 << 20) ?? o.versions
+    o.placements = try count("placements", 128) ?? o.placements
+    o.names = try count("names", 1 << 20) ?? o.names
+    if let v = f.take("name_length") {
+      switch try size(v, "keys.name_length", min: 1, max: 65_533) {
+      case .constant(let c): o.nameLength = c...c
+      case .uniform(let a, let b): o.nameLength = a...b
+      default: throw fail("keys.name_length", v, "use a length or {min: …, max: …}")
+      }
+    }
+    if let v = f.take("namespace_sizes") {
+      o.namespaceSizes = try intList(v, "keys.namespace_sizes", min: 1)
+    }
+    if let v = f.take("name_sizes") { o.nameSizes = try intList(v, "keys.name_sizes", min: 1) }
+    try f.finish(allowed: [
+      "shape", "layout", "pools", "pgs", "objects_per_crush", "namespaces", "namespace_length",
+      "name_length", "versions", "placements", "names", "namespace_sizes", "name_sizes",
+    ])
+    return o
+  }
+
   func size(_ n: SpecNode, _ field: String, min: Int, max: Int) throws -> SizeDistribution {
+    if case .sequence = n {
+      let sizes = try intList(n, field, min: min)
+      guard sizes.allSatisfy({ $0 <= max }) else { throw fail(field, n, "sizes must be ≤ \(max)") }
+      return .choice(sizes)
+    }
     if case .scalar = n {
       let v = try int(n, field, min: min)
       guard v <= max else { throw fail(field, n, "must be ≤ \(max)") }

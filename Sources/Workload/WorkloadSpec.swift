@@ -55,11 +55,14 @@ public enum KeyShape: Codable, Sendable, Equatable {
   case ycsb(prefix: String, zeroPadding: Int)
   /// 8-byte big-endian integers (dense when ordered, bijectively mixed when hashed).
   case int64
+  /// Ceph onode keys (placement, namespace, object name, version) in `OnodeKey`'s encoding.
+  case onode(OnodeShape)
 
   public var label: String {
     switch self {
     case .ycsb: return "ycsb"
     case .int64: return "int64"
+    case .onode: return "onode"
     }
   }
 
@@ -68,6 +71,7 @@ public enum KeyShape: Codable, Sendable, Equatable {
     switch self {
     case .ycsb(let prefix, let padding): return prefix.utf8.count + max(padding, 20)
     case .int64: return 8
+    case .onode(let shape): return shape.maximumLength
     }
   }
 }
@@ -77,11 +81,14 @@ public enum SizeDistribution: Codable, Sendable, Equatable {
   case constant(Int)
   case uniform(min: Int, max: Int)
   case zipfian(min: Int, max: Int)
+  /// One of these sizes, equally likely.
+  case choice([Int])
 
   public var maximum: Int {
     switch self {
     case .constant(let n): return n
     case .uniform(_, let m), .zipfian(_, let m): return m
+    case .choice(let sizes): return sizes.max() ?? 0
     }
   }
 }
