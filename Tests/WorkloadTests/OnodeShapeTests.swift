@@ -1,0 +1,87 @@
+import EngineKit
+import Testing
+
+@testable import Workload
+
+@Suite struct OnodeShapeTests {
+  func keys(_ shape: OnodeShape, _ range: Range<UInt64>, hashed: Bool = true) -> [OnodeKey] {
+    let e = KeyEncoder(.onode(shape), hashed: hashed)
+    let buf = UnsafeMutableRawPointer.allocate(byteCount: e.maxLength, alignment: 8)
+    defer { buf.deallocate() }
+    return range.map { k in
+      let n = e.encode(k, into: buf)
+      precondition(n <= e.maxLength)
+      return OnodeKey(decoding: UnsafeRawBufferPointer(start: buf, count: n))!
+    }
+  }
+
+  @Test func theEncodingSortsLikeTheFields() {
+    var s = OnodeShape()
+    s.versions = 3
+    s.namespaces = 3
+    s.objectsPerCrush = 4
+    s.nameLength = 1...12
+    let all = keys(s, 0..<3000)
+    #expect(Set(all).count == 3000)
+    let byFields = all.sorted()
+    let byBytes = all.sorted { $0.encoded.lexicographicallyPrecedes($1.encoded) }
+    #expect(byFields == byBytes)
+  }
+
+  @Test func objectsShareNamesAcrossVersionsAndPlacementAcrossCrushGroups() {
+    var s = OnodeShape()
+    s.versions = 4
+    s.objectsPerCrush = 2
+    let k = keys(s, 0..<16)
+    for o in 0..<4 {
+      let versions = k[o * 4..<o * 4 + 4]
+      #expect(Set(versions.map(\.oid)).count == 1)
+      #expect(versions.last!.snap == OnodeKey.noSnap && versions.last!.gen == OnodeKey.noGen)
+      #expect(versions.dropLast().map(\.snap) == [1, 2, 3])
+      #expect(k[o * 4].oid.count >= 16 && k[o * 4].oid.count <= 64)
+    }
+    #expect(k[0].crush == k[4].crush && k[0].crush != k[8].crush)
+  }
+
+  @Test func placementGroupsAreContiguousInKeyOrder() {
+    var s = OnodeShape()
+    s.pgs = 16
+    let sorted = keys(s, 0..<2000).sorted()
+    // A PG is the low bits of the hash, i.e. the top bits of the reversed crush value.
+    let pgs = sorted.map { $0.crush >> 28 }
+    #expect(pgs == pgs.sorted())
+  }
+
+  @Test func theHashedGridIsAPermutationOfTheGrid() {
+    var s = OnodeShape()
+    s.layout = .grid
+    s.placements = 7
+    s.names = 5
+    s.versions = 3
+    s.namespaceSizes = [8, 20]
+    s.nameSizes = [8, 30]
+    let ordered = keys(s, 0..<105, hashed: false)
+    let hashed = keys(s, 0..<105, hashed: true)
+    #expect(ordered == ordered.sorted())
+    #expect(Set(hashed) == Set(ordered) && hashed != ordered)
+    #expect(ordered[0].nspace.isEmpty && ordered[0].oid.isEmpty && ordered[3].oid.count == 30)
+    #expect(ordered[104].shard == 6 && ordered[104].pool == 6 && ordered[104].snap == 2)
+  }
+
+  @Test func specFieldsParseAndBadOnesFail() throws {
+    let spec = try WorkloadLoader.parse(
+      "keys: {shape: onode, versions: 4, name_length: {min: 8, max: 32}, pgs: 8}\nvalue_size: [8, 16]\n",
+      file: "w.yaml", overrides: [])
+    guard case .onode(let o) = spec.keyShape else { Issue.record("not onode"); return }
+    #expect(o.versions == 4 && o.nameLength == 8...32 && o.pgs == 8)
+    #expect(spec.valueSize == .choice([8, 16]))
+    #expect(throws: SpecError.self) {
+      try WorkloadLoader.parse("keys: {shape: onode, layout: tree}\n", file: "w.yaml", overrides: [])
+    }
+    #expect(throws: SpecError.self) {
+      try WorkloadLoader.parse(
+        "records: 100\nkeys: {shape: onode, layout: grid, placements: 2, names: 2, versions: 2}\n",
+        file: "w.yaml", overrides: [])
+    }
+  }
+}
