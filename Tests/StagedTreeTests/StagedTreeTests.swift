@@ -176,3 +176,49 @@ struct SeededGenerator: RandomNumberGenerator {
     return z ^ (z >> 31)
   }
 }
+
+@Suite struct StagedCursorTests {
+  @Test func cursorsSurviveSplitsAndMergesAndErasedOnesTurnInvalid() throws {
+    let t = try make(small, onode: true)
+    let keys = onodeKeys(placements: 30, names: 10, versions: 4).sorted {
+      $0.lexicographicallyPrecedes($1)
+    }
+    for k in keys.prefix(50) { t.put(k, [1]) }
+    var held = t.cursor(at: keys[20])
+    var doomed = t.cursor(at: keys[21])
+    #expect(held.key == keys[20] && held.state == .tracked)
+    // Grow the tree around the cursors: many splits and root growth.
+    for k in keys.dropFirst(50) { t.put(k, [2]) }
+    #expect(t.stats.height! >= 2 && t.detail("splits") > 10)
+    #expect(t.value(at: &held) == [1] && held.key == keys[20])
+    #expect(t.delete(keys[21]))
+    #expect(t.value(at: &doomed) == nil && doomed.state == .invalid)
+    t.advance(&held)
+    #expect(held.key == keys[22])
+    // Shrink it again: merges and root shrink under the cursor.
+    for (i, k) in keys.enumerated() where i > 30 { #expect(t.delete(k)) }
+    #expect(t.value(at: &held) == [1] && held.key == keys[22])
+    for _ in 0..<8 { t.advance(&held) }
+    #expect(held.key == keys[30])
+    t.advance(&held)
+    #expect(held.state == .end)
+    #expect(t.detail("merges") > 0)
+    var end = t.cursor(at: [0xff])
+    #expect(end.state == .end && t.value(at: &end) == nil)
+  }
+
+  @Test func cursorsWalkEveryEntryInOrder() throws {
+    let t = try make(small)
+    let keys = (0..<3000).map {
+      withUnsafeBytes(of: UInt64($0 &* 2_654_435_761 % 100_000).bigEndian, Array.init)
+    }
+    for k in keys { t.put(k, [7]) }
+    var c = t.cursor(at: [])
+    var seen: [[UInt8]] = []
+    while c.state == .tracked {
+      seen.append(c.key)
+      t.advance(&c)
+    }
+    #expect(seen == Array(Set(keys)).sorted { $0.lexicographicallyPrecedes($1) })
+  }
+}

@@ -72,11 +72,15 @@ import Testing
     let spec = try WorkloadLoader.parse(
       "keys: {shape: onode, versions: 4, name_length: {min: 8, max: 32}, pgs: 8}\nvalue_size: [8, 16]\n",
       file: "w.yaml", overrides: [])
-    guard case .onode(let o) = spec.keyShape else { Issue.record("not onode"); return }
+    guard case .onode(let o) = spec.keyShape else {
+      Issue.record("not onode")
+      return
+    }
     #expect(o.versions == 4 && o.nameLength == 8...32 && o.pgs == 8)
     #expect(spec.valueSize == .choice([8, 16]))
     #expect(throws: SpecError.self) {
-      try WorkloadLoader.parse("keys: {shape: onode, layout: tree}\n", file: "w.yaml", overrides: [])
+      try WorkloadLoader.parse(
+        "keys: {shape: onode, layout: tree}\n", file: "w.yaml", overrides: [])
     }
     #expect(throws: SpecError.self) {
       try WorkloadLoader.parse(

@@ -1,0 +1,73 @@
+import EngineKit
+
+/// A cursor on one entry of a staged tree that stays usable while the tree changes, as the
+/// original's cursors do: it caches its leaf position with the layout version it saw, and when
+/// the version has moved (an insert, erase, split or merge since) it finds its entry again by
+/// key. A cursor whose entry was erased becomes invalid; one past the last entry is at the end.
+/// (The original keeps a layout version per leaf and rewrites tracked positions in place; here
+/// the version is tree-wide, so any change costs a cursor one re-descent.)
+public struct StagedCursor {
+  public enum State: Equatable { case tracked, end, invalid }
+  public fileprivate(set) var state: State
+  /// The entry's key, as the engine takes keys (the onode encoding or the object name).
+  public fileprivate(set) var key: [UInt8]
+  fileprivate var leaf: Node?
+  fileprivate var pos: Pos?
+  fileprivate var version: UInt64
+}
+
+extension StagedTreeEngine {
+  /// A cursor on the first entry ≥ `key`.
+  public func cursor(at key: [UInt8]) -> StagedCursor {
+    let (leaf, p, _) = key.withUnsafeBytes { tree.descend(stagedKey($0)) }
+    return step(from: Cursor(leaf: leaf, pos: p, stack: tree.path))
+  }
+
+  /// The value under a tracked cursor; nil when it is at the end or invalid.
+  public func value(at c: inout StagedCursor) -> [UInt8]? {
+    revalidate(&c)
+    guard c.state == .tracked, let leaf = c.leaf, let p = c.pos else { return nil }
+    let b = leaf.boxEnd(p.itemEnd)
+    return Array(leaf.payload(b, leaf.u8(b - 1), p.sub))
+  }
+
+  /// Moves a tracked cursor to the next entry, or to the end.
+  public func advance(_ c: inout StagedCursor) {
+    revalidate(&c)
+    guard c.state == .tracked else { return }
+    let (leaf, p, _) = c.key.withUnsafeBytes { tree.descend(stagedKey($0)) }
+    var cursor = Cursor(leaf: leaf, pos: p, stack: tree.path)
+    var changed = Stage.left
+    _ = tree.next(&cursor, changed: &changed)  // the entry itself
+    c = step(from: cursor)
+  }
+
+  /// Re-reads the cursor's position when the layout changed since it was cached.
+  private func revalidate(_ c: inout StagedCursor) {
+    guard c.state == .tracked, c.version != tree.layoutVersion else { return }
+    let (leaf, p, m) = c.key.withUnsafeBytes { tree.descend(stagedKey($0)) }
+    if m == .eq {
+      (c.leaf, c.pos, c.version) = (leaf, p, tree.layoutVersion)
+    } else {
+      c.state = .invalid
+    }
+  }
+
+  /// A cursor on the entry `cursor` yields next.
+  private func step(from cursor: Cursor) -> StagedCursor {
+    var cursor = cursor
+    var changed = Stage.left
+    guard let e = tree.next(&cursor, changed: &changed) else {
+      return StagedCursor(state: .end, key: [], leaf: nil, pos: nil, version: tree.layoutVersion)
+    }
+    let key = e.key
+    let bytes: [UInt8] = onode ? OnodeKey(key).encoded : Array(key.oid)
+    return StagedCursor(
+      state: .tracked, key: bytes, leaf: e.leaf, pos: e.pos, version: tree.layoutVersion)
+  }
+
+  /// Any byte key as a staged key (keys the engine would refuse still position a cursor).
+  private func stagedKey(_ bytes: UnsafeRawBufferPointer) -> Key {
+    key(bytes) ?? Key(object: bytes)
+  }
+}
