@@ -24,7 +24,7 @@ extension Tree {
   /// Removes a non-root node whose last entry (or child) goes, with `path` leading to it. Its
   /// parent drops the entry (the previous child becomes the tail when it was the tail), and is
   /// dropped in turn when that was its only child.
-  func drop(_ n: Node) {
+  func drop(_ n: N) {
     let (parent, at) = path.removeLast()
     release(n)
     if parent.isSingle && path.count > 0 {
@@ -51,7 +51,7 @@ extension Tree {
 
   /// Makes `n` its level's tail (its right neighbour went): an internal node's last keyed child
   /// becomes its keyless tail child, and so on down the right edge.
-  func makeTail(_ n: Node) {
+  func makeTail(_ n: N) {
     guard !n.isTail else { return }
     if n.isLeaf {
       n.setHeader(leaf: true, tail: true, level: 0)
@@ -67,7 +67,7 @@ extension Tree {
 
   /// After `n`'s maximum shrank, rewrites its key in the parent (erase, then reinsert, which may
   /// split), and repeats upward while the rewritten key was the parent's own maximum.
-  func fixIndexes(from n: Node) {
+  func fixIndexes(from n: N) {
     let key = n.key(at: n.last)
     var level = n.level
     while true {
@@ -91,11 +91,10 @@ extension Tree {
   /// Merges a node left at most a quarter full (or with one entry) into a neighbour under the
   /// same parent: the left one when it has more free space, else the right one; no rebalance.
   /// The parent then merges in turn, or the root shrinks.
-  func mergeIfUnderfull(_ start: Node) {
+  func mergeIfUnderfull(_ start: N) {
     var n = start
     while n != root {
-      let kv = n.filledSize - Node.headerSize - (n.hasTailChild ? Node.childSize : 0)
-      guard kv * 4 <= n.size - Node.headerSize || n.isSingle else { return }
+      guard n.kvSize * 4 <= n.kvCapacity || n.isSingle else { return }
       _ = descend(routeKey(n), to: n.level)
       let (parent, at) = path.last!
       assert(parent.child(at: at) == address(n), "the descent did not lead back to the node")
@@ -105,7 +104,7 @@ extension Tree {
         ? nil : parent.next(at).isEnd(parent) && !parent.hasTailChild ? nil : parent.next(at)
       let left = leftPos.map { node(parent.child(at: $0)) }
       let right = rightPos.map { node(parent.child(at: $0)) }
-      let (a, aPos, b, bPos): (Node, Pos, Node, Pos)
+      let (a, aPos, b, bPos): (N, Pos, N, Pos)
       if let l = left, right == nil || l.freeSize > right!.freeSize {
         (a, aPos, b, bPos) = (l, leftPos!, n, at)
       } else if let r = right {
@@ -114,11 +113,7 @@ extension Tree {
         return
       }
       guard merge(a, into: b) else { return }
-      if bPos.isEnd(parent) {
-        parent.setTailChild(address(a))
-      } else {
-        parent.setChild(parent.boxEnd(bPos.itemEnd), bPos.sub, address(a))
-      }
+      parent.setChild(at: bPos, address(a))
       parent.eraseInPlace(aPos)
       release(b)
       merges += 1
@@ -132,25 +127,15 @@ extension Tree {
 
   /// Rebuilds `a` with its own entries followed by right neighbour `b`'s (shared prefixes stored
   /// once: the original's merge compensation); false, changing nothing, when they do not fit.
-  func merge(_ a: Node, into b: Node) -> Bool {
-    let copy = Node(base: scratch, size: a.size)
+  func merge(_ a: N, into b: N) -> Bool {
+    let copy = N(base: scratch, size: a.size)
     scratch.copyMemory(from: a.base, byteCount: a.size)
     entries.removeAll(keepingCapacity: true)
     copy.gather(into: &entries)
     b.gather(into: &entries)
-    let run = SizeRun(sizes: a.isLeaf ? leafSizes : internalSizes)
-    var size = Node.headerSize + (b.hasTailChild ? Node.childSize : 0)
-    var slots = 0
-    var versions = 0
-    for i in entries.indices {
-      let c = run.cost(entries, i, first: i == 0)
-      size += c
-      let sizes = a.isLeaf ? leafSizes : internalSizes
-      if c >= sizes.left(entries[i].key, entries[i].payload.count) { slots += 1 }
-      versions = c == sizes.right(entries[i].payload.count) ? versions + 1 : 1
-      if a.isLeaf && versions > Node.maxPerContainer { return false }
-    }
-    guard size <= a.size && slots <= Node.maxPerContainer else { return false }
+    guard let size = N.size(of: entries[...], leaf: a.isLeaf, tailChild: b.hasTailChild),
+      size <= a.size
+    else { return false }
     a.build(
       entries[...], leaf: a.isLeaf, tail: b.isTail, level: a.level,
       tailChild: b.hasTailChild ? b.tailChild : 0)
@@ -158,7 +143,7 @@ extension Tree {
   }
 
   /// A key inside `n`'s subtree, which routes a descent to `n`.
-  func routeKey(_ n: Node) -> Key {
+  func routeKey(_ n: N) -> Key {
     n.slotCount > 0 ? n.key(at: n.first) : routeKey(node(n.tailChild))
   }
 

@@ -78,7 +78,7 @@ enum Stage: Int {
 /// u8 count, u16 cumulative offsets, then sub-items ([3-byte value header][payload][snap][gen]);
 /// an internal container is an array of 24-byte [child][snap][gen] entries. Entry 0 of every
 /// container is the rightmost.
-struct Node: Equatable {
+struct Node: NodeLayout {
   let base: UnsafeMutableRawPointer
   let size: Int
 
@@ -97,6 +97,9 @@ struct Node: Equatable {
   @inline(__always) func u8(_ o: Int) -> Int { Int(base.load(fromByteOffset: o, as: UInt8.self)) }
   @inline(__always) func u16(_ o: Int) -> Int {
     Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
+  }
+  @inline(__always) func u32(_ o: Int) -> Int {
+    Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self)))
   }
   @inline(__always) func u64(_ o: Int) -> UInt64 {
     UInt64(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt64.self))
@@ -262,6 +265,13 @@ struct Pos: Equatable {
   var sub: Int
   var itemEnd: Int
 
-  static func end(_ n: Node) -> Pos { Pos(slot: n.slotCount, item: 0, sub: 0, itemEnd: 0) }
-  func isEnd(_ n: Node) -> Bool { slot == n.slotCount }
+  static func end(_ n: some NodeLayout) -> Pos {
+    Pos(slot: n.slotCount, item: 0, sub: 0, itemEnd: 0)
+  }
+  func isEnd(_ n: some NodeLayout) -> Bool { slot == n.slotCount }
+  /// A position in a layout that has only one index.
+  init(_ slot: Int) { (self.slot, item, sub, itemEnd) = (slot, 0, 0, 0) }
+  init(slot: Int, item: Int, sub: Int, itemEnd: Int) {
+    (self.slot, self.item, self.sub, self.itemEnd) = (slot, item, sub, itemEnd)
+  }
 }

@@ -217,7 +217,6 @@ extension Node {
     return Pos(slot: s, item: j, sub: count(box: b, from: itemStart(e)) - 1, itemEnd: e)
   }
 
-  /// The first and last positions of a non-empty node.
+  /// The first position of a non-empty node.
   var first: Pos { Pos(slot: 0, item: 0, sub: 0, itemEnd: size) }
-  var last: Pos { previous(Pos.end(self))! }
 }

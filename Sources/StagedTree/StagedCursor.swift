@@ -11,7 +11,7 @@ public struct StagedCursor {
   public fileprivate(set) var state: State
   /// The entry's key, as the engine takes keys (the onode encoding or the object name).
   public fileprivate(set) var key: [UInt8]
-  fileprivate var leaf: Node?
+  fileprivate var leaf: UnsafeMutableRawPointer?
   fileprivate var pos: Pos?
   fileprivate var version: UInt64
 }
@@ -19,20 +19,40 @@ public struct StagedCursor {
 extension StagedTreeEngine {
   /// A cursor on the first entry ≥ `key`.
   public func cursor(at key: [UInt8]) -> StagedCursor {
+    switch layout {
+    case .staged(let core): return core.cursor(at: key)
+    case .simple(let core): return core.cursor(at: key)
+    }
+  }
+  /// The value under a tracked cursor; nil when it is at the end or invalid.
+  public func value(at c: inout StagedCursor) -> [UInt8]? {
+    switch layout {
+    case .staged(let core): return core.value(at: &c)
+    case .simple(let core): return core.value(at: &c)
+    }
+  }
+  /// Moves a tracked cursor to the next entry, or to the end.
+  public func advance(_ c: inout StagedCursor) {
+    switch layout {
+    case .staged(let core): core.advance(&c)
+    case .simple(let core): core.advance(&c)
+    }
+  }
+}
+
+extension Core {
+  func cursor(at key: [UInt8]) -> StagedCursor {
     let (leaf, p, _) = key.withUnsafeBytes { tree.descend(stagedKey($0)) }
     return step(from: Cursor(leaf: leaf, pos: p, stack: tree.path))
   }
 
-  /// The value under a tracked cursor; nil when it is at the end or invalid.
-  public func value(at c: inout StagedCursor) -> [UInt8]? {
+  func value(at c: inout StagedCursor) -> [UInt8]? {
     revalidate(&c)
     guard c.state == .tracked, let leaf = c.leaf, let p = c.pos else { return nil }
-    let b = leaf.boxEnd(p.itemEnd)
-    return Array(leaf.payload(b, leaf.u8(b - 1), p.sub))
+    return Array(tree.node(UInt64(UInt(bitPattern: leaf))).value(at: p))
   }
 
-  /// Moves a tracked cursor to the next entry, or to the end.
-  public func advance(_ c: inout StagedCursor) {
+  func advance(_ c: inout StagedCursor) {
     revalidate(&c)
     guard c.state == .tracked else { return }
     let (leaf, p, _) = c.key.withUnsafeBytes { tree.descend(stagedKey($0)) }
@@ -47,14 +67,14 @@ extension StagedTreeEngine {
     guard c.state == .tracked, c.version != tree.layoutVersion else { return }
     let (leaf, p, m) = c.key.withUnsafeBytes { tree.descend(stagedKey($0)) }
     if m == .eq {
-      (c.leaf, c.pos, c.version) = (leaf, p, tree.layoutVersion)
+      (c.leaf, c.pos, c.version) = (leaf.base, p, tree.layoutVersion)
     } else {
       c.state = .invalid
     }
   }
 
   /// A cursor on the entry `cursor` yields next.
-  private func step(from cursor: Cursor) -> StagedCursor {
+  private func step(from cursor: Cursor<N>) -> StagedCursor {
     var cursor = cursor
     var changed = Stage.left
     guard let e = tree.next(&cursor, changed: &changed) else {
@@ -63,7 +83,7 @@ extension StagedTreeEngine {
     let key = e.key
     let bytes: [UInt8] = onode ? OnodeKey(key).encoded : Array(key.oid)
     return StagedCursor(
-      state: .tracked, key: bytes, leaf: e.leaf, pos: e.pos, version: tree.layoutVersion)
+      state: .tracked, key: bytes, leaf: e.leaf.base, pos: e.pos, version: tree.layoutVersion)
   }
 
   /// Any byte key as a staged key (keys the engine would refuse still position a cursor).

@@ -6,7 +6,8 @@ import EngineKit
 /// With the `onode` key shape, keys are read field by field (`OnodeKey`'s encoding); any other
 /// key is an object name under one fixed placement, empty namespace and the head version, so
 /// every workload runs here. Values are fixed-size once inserted (an update to another size is an
-/// erase plus an insert, as in the original).
+/// erase plus an insert, as in the original). `layout: simple` runs the same tree algorithms over
+/// simple-fltree's nodes, so the two designs compare on one workload.
 public final class StagedTreeEngine: WritingEngine {
   public static let descriptor = EngineDescriptor(
     name: "staged",
@@ -22,21 +23,31 @@ public final class StagedTreeEngine: WritingEngine {
       Knob(
         "max_object_name", .integer(0...65533), default: "2048", help: "longest object name, bytes"),
       Knob("max_value", .integer(0...65535), default: "1200", help: "longest value payload, bytes"),
+      Knob(
+        "layout", .choice(["staged", "simple"]), default: "staged",
+        help:
+          "staged: crimson's N0 nodes; simple: the simple-fltree predecessor (node-level prefix only, names ≤ 255 B)"
+      ),
     ],
     supportsScan: true, maxKeyLength: OnodeKey.encodingOverhead + 256 + 2048, maxValueLength: 1200)
 
-  let tree: Tree
-  let onode: Bool
-  /// Scratch for a scanned key's encoding, and the scan path's storage.
-  let keyBuffer: UnsafeMutableRawPointer
-  var scanStack: [(Node, Pos)] = []
+  /// The core for the chosen layout. An enum of concrete cores, not an existential: each case
+  /// calls code specialised for its node layout.
+  enum Layout {
+    case staged(Core<Node>)
+    case simple(Core<SimpleNode>)
+  }
+  let layout: Layout
 
   public init(options: EngineOptions) throws {
+    let simple = options.choice("layout", default: "staged") == "simple"
     var c = StagedTreeConfig()
     c.leafNodeSize = try options.integer("leaf_node_size", default: c.leafNodeSize)
     c.internalNodeSize = try options.integer("internal_node_size", default: c.internalNodeSize)
-    c.maxNamespace = try options.integer("max_namespace", default: c.maxNamespace)
-    c.maxObjectName = try options.integer("max_object_name", default: c.maxObjectName)
+    let nameDefault = simple ? SimpleNode.maxName : nil
+    c.maxNamespace = try options.integer("max_namespace", default: nameDefault ?? c.maxNamespace)
+    c.maxObjectName = try options.integer(
+      "max_object_name", default: nameDefault ?? c.maxObjectName)
     c.maxValue = try options.integer("max_value", default: c.maxValue)
     for (name, size) in [
       ("leaf_node_size", c.leafNodeSize), ("internal_node_size", c.internalNodeSize),
@@ -44,11 +55,67 @@ public final class StagedTreeEngine: WritingEngine {
     where size % 4096 != 0 {
       throw EngineOptionError(knob: name, message: "\(size) is not a multiple of 4096")
     }
-    if let problem = c.violation() {
-      throw EngineOptionError(knob: "leaf_node_size", message: problem)
+    if let problem = c.violation(simple: simple) {
+      throw EngineOptionError(knob: simple ? "layout" : "leaf_node_size", message: problem)
     }
+    let onode = options.keyShape == "onode"
+    layout = simple ? .simple(Core(c, onode: onode)) : .staged(Core(c, onode: onode))
+  }
+
+  public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
+    switch layout {
+    case .staged(let c): return c.get(key, into: &value)
+    case .simple(let c): return c.get(key, into: &value)
+    }
+  }
+  public func write(
+    _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode
+  ) -> Bool {
+    switch layout {
+    case .staged(let c): return c.write(key, value, mode)
+    case .simple(let c): return c.write(key, value, mode)
+    }
+  }
+  public func remove(_ key: UnsafeRawBufferPointer) -> Bool {
+    switch layout {
+    case .staged(let c): return c.remove(key)
+    case .simple(let c): return c.remove(key)
+    }
+  }
+  public func scan(
+    from key: UnsafeRawBufferPointer, limit: Int,
+    _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
+  ) -> Int {
+    switch layout {
+    case .staged(let c): return c.scan(from: key, limit: limit, visit)
+    case .simple(let c): return c.scan(from: key, limit: limit, visit)
+    }
+  }
+  public var stats: EngineStats {
+    switch layout {
+    case .staged(let c): return c.stats
+    case .simple(let c): return c.stats
+    }
+  }
+  public func checkInvariants() throws {
+    switch layout {
+    case .staged(let c): try c.check()
+    case .simple(let c): try c.check()
+    }
+  }
+}
+
+/// The engine's operations over one node layout.
+final class Core<N: NodeLayout> {
+  let tree: Tree<N>
+  let onode: Bool
+  /// Scratch for a scanned key's encoding, and the scan path's storage.
+  let keyBuffer: UnsafeMutableRawPointer
+  var scanStack: [(N, Pos)] = []
+
+  init(_ c: StagedTreeConfig, onode: Bool) {
     tree = Tree(c)
-    onode = options.keyShape == "onode"
+    self.onode = onode
     keyBuffer = .allocate(
       byteCount: OnodeKey.encodingOverhead + c.maxNamespace + c.maxObjectName, alignment: 8)
     scanStack.reserveCapacity(64)
@@ -69,25 +136,25 @@ public final class StagedTreeEngine: WritingEngine {
     return k.ns.count <= c.maxNamespace && k.oid.count <= c.maxObjectName ? k : nil
   }
 
-  public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
+  func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
     guard let k = self.key(key), let v = tree.get(k) else { return false }
     value.store(v)
     return true
   }
 
-  public func write(
+  func write(
     _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode
   ) -> Bool {
     guard value.count <= tree.config.maxValue, let k = self.key(key) else { return false }
     return tree.write(k, value, mode)
   }
 
-  public func remove(_ key: UnsafeRawBufferPointer) -> Bool {
+  func remove(_ key: UnsafeRawBufferPointer) -> Bool {
     guard let k = self.key(key) else { return false }
     return tree.remove(k)
   }
 
-  public func scan(
+  func scan(
     from key: UnsafeRawBufferPointer, limit: Int,
     _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
   ) -> Int {
@@ -111,7 +178,7 @@ public final class StagedTreeEngine: WritingEngine {
       }
       floor = true
     }
-    var stack: [(Node, Pos)] = []
+    var stack: [(N, Pos)] = []
     swap(&stack, &scanStack)
     // A generic key longer than any stored name still has the right lower bound.
     var cursor = tree.seek(start ?? Key(object: key), stack: stack)
@@ -126,7 +193,7 @@ public final class StagedTreeEngine: WritingEngine {
           length = e.key.view.encode(into: keyBuffer)
         } else {
           if changed == .string {
-            let (ns, oid) = (e.leaf.nspace(e.pos.itemEnd), e.leaf.oid(e.pos.itemEnd))
+            let (ns, oid) = e.leaf.names(at: e.pos)
             length =
               OnodeKeyView.put(oid, keyBuffer, at: OnodeKeyView.put(ns, keyBuffer, at: 13)) + 16
           }
@@ -139,7 +206,7 @@ public final class StagedTreeEngine: WritingEngine {
           floor = false
         }
       } else {
-        bytes = e.leaf.oid(e.pos.itemEnd)
+        bytes = e.leaf.names(at: e.pos).1
       }
       n += 1
       if !visit(bytes, e.value) { break }
@@ -148,7 +215,7 @@ public final class StagedTreeEngine: WritingEngine {
     return n
   }
 
-  public var stats: EngineStats {
+  var stats: EngineStats {
     let f = tree.figures()
     let capacity = f.allocated
     var details: [(String, Double)] = [
@@ -175,5 +242,5 @@ public final class StagedTreeEngine: WritingEngine {
       keys: tree.count, logicalBytes: capacity, height: tree.height, details: details)
   }
 
-  public func checkInvariants() throws { try tree.check() }
+  func check() throws { try tree.check() }
 }

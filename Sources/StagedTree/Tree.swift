@@ -16,17 +16,31 @@ public struct StagedTreeConfig: Sendable, Equatable {
 
   /// The no-double-split rule of `validate_tree_config` (staged-tree.md §4): a node must hold
   /// header + 2 × the largest insert + (largest insert − smallest insert), so a split at the fair
-  /// point always leaves room for the entry, whichever side it lands on. Nil when it holds.
-  public func violation() -> String? {
+  /// point always leaves room for the entry, whichever side it lands on. For the simple layout
+  /// (`simple: true`): names fit its u8 lengths and a node holds its shared fields and two of
+  /// the largest entries. Nil when it holds.
+  public func violation(simple: Bool = false) -> String? {
+    if simple && max(maxNamespace, maxObjectName) > SimpleNode.maxName {
+      return
+        "layout simple stores names with u8 lengths: max_namespace and max_object_name must be ≤ \(SimpleNode.maxName)"
+    }
     for (name, size, leaf) in [
       ("leaf_node_size", leafNodeSize, true), ("internal_node_size", internalNodeSize, false),
     ] {
-      let sizes = StageSizes(leaf: leaf)
-      let payload = leaf ? maxValue : 0
-      let top =
-        Node.slotSize + maxNamespace + 2 + maxObjectName + 2 + 2 + (leaf ? 1 : 0)
-        + sizes.right(payload)
-      let need = Node.headerSize + 2 * top + (top - sizes.right(payload))
+      let need: Int
+      let names = maxNamespace + maxObjectName
+      if simple {
+        let item = leaf ? SimpleNode.valueHeaderSize + maxValue : 8
+        let entry = SimpleNode.prefixSize(0, leaf: leaf) + 18 + names + item
+        need =
+          SimpleNode.headerSize + 8 + SimpleNode.sharedSize(3, maxNamespace, maxObjectName) + 2
+          * entry
+      } else {
+        let sizes = StageSizes(leaf: leaf)
+        let payload = leaf ? maxValue : 0
+        let top = Node.slotSize + names + 4 + 2 + (leaf ? 1 : 0) + sizes.right(payload)
+        need = Node.headerSize + 2 * top + (top - sizes.right(payload))
+      }
       if need > size {
         return
           "\(name) \(size) cannot hold the largest entries (names \(maxNamespace) + \(maxObjectName) B, value \(maxValue) B need \(need) B); raise the node size or lower max_namespace, max_object_name or max_value"
@@ -36,16 +50,15 @@ public struct StagedTreeConfig: Sendable, Equatable {
   }
 }
 
-/// The staged tree: N0 nodes in malloc'ed blocks, children addressed by pointer (8 bytes).
-final class Tree {
+/// The tree over one node layout: nodes in malloc'ed blocks, children addressed by pointer
+/// (8 bytes), parent key = child maximum, a keyless tail child on each level's right edge.
+final class Tree<N: NodeLayout> {
   let config: StagedTreeConfig
-  let leafSizes = StageSizes(leaf: true)
-  let internalSizes = StageSizes(leaf: false)
-  var root: Node
+  var root: N
   var height = 1
   var count = 0
   /// (node, position) of each internal node on the last descent, root first.
-  var path: [(Node, Pos)] = []
+  var path: [(N, Pos)] = []
   var entries: [Entry] = []
   /// A copy of the node being rebuilt, which its gathered entries point into.
   let scratch: UnsafeMutableRawPointer
@@ -59,8 +72,8 @@ final class Tree {
   init(_ config: StagedTreeConfig) {
     self.config = config
     scratch = .allocate(byteCount: max(config.leafNodeSize, config.internalNodeSize), alignment: 16)
-    root = Node(base: malloc(config.leafNodeSize)!, size: config.leafNodeSize)
-    root.build([], leaf: true, tail: true, level: 0)
+    root = N(base: malloc(config.leafNodeSize)!, size: config.leafNodeSize)
+    root.build([], leaf: true, tail: true, level: 0, tailChild: 0)
     path.reserveCapacity(64)
     entries.reserveCapacity(1024)
   }
@@ -70,7 +83,7 @@ final class Tree {
     scratch.deallocate()
   }
 
-  private func releaseAll(_ n: Node) {
+  private func releaseAll(_ n: N) {
     if !n.isLeaf {
       var p = n.first
       while !p.isEnd(n) {
@@ -82,17 +95,16 @@ final class Tree {
     free(n.base)
   }
 
-  func release(_ n: Node) { free(n.base) }
+  func release(_ n: N) { free(n.base) }
 
-  @inline(__always) func node(_ address: UInt64) -> Node {
+  @inline(__always) func node(_ address: UInt64) -> N {
     let base = UnsafeMutableRawPointer(bitPattern: UInt(address))!
-    let leaf = base.load(as: UInt8.self) & Node.leafBit != 0
-    return Node(base: base, size: leaf ? config.leafNodeSize : config.internalNodeSize)
+    return N(base: base, size: N.isLeaf(base) ? config.leafNodeSize : config.internalNodeSize)
   }
-  @inline(__always) func address(_ n: Node) -> UInt64 { UInt64(UInt(bitPattern: n.base)) }
-  func allocate(leaf: Bool) -> Node {
+  @inline(__always) func address(_ n: N) -> UInt64 { UInt64(UInt(bitPattern: n.base)) }
+  func allocate(leaf: Bool) -> N {
     let size = leaf ? config.leafNodeSize : config.internalNodeSize
-    return Node(base: malloc(size)!, size: size)
+    return N(base: malloc(size)!, size: size)
   }
 
   // MARK: Search
@@ -102,7 +114,7 @@ final class Tree {
   /// node plainly, for repairs while an index key is stale (the history assumes parent key =
   /// child maximum).
   @inline(__always)
-  func descend(_ key: Key, to level: Int = 0, history: Bool = true) -> (Node, Pos, MatchStat) {
+  func descend(_ key: Key, to level: Int = 0, history: Bool = true) -> (N, Pos, MatchStat) {
     path.removeAll(keepingCapacity: true)
     var h = History()
     var n = root
@@ -121,9 +133,7 @@ final class Tree {
 
   func get(_ key: Key) -> UnsafeRawBufferPointer? {
     let (leaf, p, m) = descend(key)
-    guard m == .eq else { return nil }
-    let b = leaf.boxEnd(p.itemEnd)
-    return leaf.payload(b, leaf.count(box: b, from: leaf.itemStart(p.itemEnd)), p.sub)
+    return m == .eq ? leaf.value(at: p) : nil
   }
 
   // MARK: Insert
@@ -134,8 +144,7 @@ final class Tree {
     let (leaf, p, m) = descend(key)
     guard mode.applies(exists: m == .eq) else { return false }
     if m == .eq {
-      let b = leaf.boxEnd(p.itemEnd)
-      let old = leaf.payload(b, leaf.count(box: b, from: leaf.itemStart(p.itemEnd)), p.sub)
+      let old = leaf.value(at: p)
       if old.count == value.count {
         if value.count > 0 {
           UnsafeMutableRawPointer(mutating: old.baseAddress!).copyMemory(
@@ -152,53 +161,17 @@ final class Tree {
     return true
   }
 
-  /// Where a new key goes next to the lower bound `p`, and the stage it opens: a new version in
-  /// the item holding its name, a new item in the slot holding its placement, or a new slot.
-  /// (Neighbour comparison, as the original's internal insert does; it yields the same stage as
-  /// the leaf's history-based compensation.)
-  func insertPoint(_ n: Node, _ p: Pos, _ key: Key) -> (Stage, Pos) {
-    let prev = n.previous(p)
-    if !p.isEnd(n) && n.comparePlacement(key, p.slot) == 0 {
-      if n.compareName(key, p.itemEnd) == 0 { return (.right, p) }
-      if let q = prev, q.slot == p.slot, n.compareName(key, q.itemEnd) == 0 {
-        return (.right, Pos(slot: q.slot, item: q.item, sub: q.sub + 1, itemEnd: q.itemEnd))
-      }
-      return (.string, p)
-    }
-    if let q = prev, n.comparePlacement(key, q.slot) == 0 {
-      if n.compareName(key, q.itemEnd) == 0 {
-        return (.right, Pos(slot: q.slot, item: q.item, sub: q.sub + 1, itemEnd: q.itemEnd))
-      }
-      return (.string, Pos(slot: q.slot, item: q.item + 1, sub: 0, itemEnd: n.itemStart(q.itemEnd)))
-    }
-    return (.left, Pos(slot: p.slot, item: 0, sub: 0, itemEnd: n.regionEnd(p.slot)))
-  }
-
   /// Inserts `e` into `n` (whose ancestors are `path[0..<depth]`) in place, or splits.
-  func insert(_ e: Entry, into n: Node, at p: Pos, depth: Int) {
-    let (stage, at) = insertPoint(n, p, e.key)
-    let sizes = n.isLeaf ? leafSizes : internalSizes
-    let size = sizes.size(stage, e.key, e.payload.count)
-    let full: Bool
-    switch stage {
-    case .left: full = n.slotCount == Node.maxPerContainer
-    case .string: full = false
-    case .right:
-      full = n.isLeaf && n.u8(n.boxEnd(at.itemEnd) - 1) == Node.maxPerContainer
-    }
-    if !full && size <= n.freeSize {
-      n.insertInPlace(e, stage, at, size: size)
-    } else {
-      split(n, inserting: e, depth: depth)
-    }
+  func insert(_ e: Entry, into n: N, at p: Pos, depth: Int) {
+    if !n.insert(e, at: p) { split(n, inserting: e, depth: depth) }
   }
 
   /// Splits `n` at the fair point (strategy B) while inserting `e`: the left part stays in `n`,
   /// the right part (which takes the level tail) goes to a new node, and the parent gets the
   /// left part's new maximum, which may split it in turn.
-  func split(_ n: Node, inserting e: Entry, depth: Int) {
+  func split(_ n: N, inserting e: Entry, depth: Int) {
     splits += 1
-    let copy = Node(base: scratch, size: n.size)
+    let copy = N(base: scratch, size: n.size)
     scratch.copyMemory(from: n.base, byteCount: n.size)
     entries.removeAll(keepingCapacity: true)
     copy.gather(into: &entries)
@@ -209,14 +182,25 @@ final class Tree {
       if entries[mid].key.compare(e.key) < 0 { lo = mid + 1 } else { hi = mid }
     }
     entries.insert(e, at: lo)
+    // A layout that factors out less may still hold everything (simple-fltree lowering its
+    // node layout): rebuild instead of splitting.
+    if let size = N.size(of: entries[...], leaf: n.isLeaf, tailChild: copy.hasTailChild),
+      size <= n.size
+    {
+      splits -= 1
+      n.build(
+        entries[...], leaf: n.isLeaf, tail: copy.isTail, level: n.level,
+        tailChild: copy.hasTailChild ? copy.tailChild : 0)
+      return
+    }
     let m = fairSplit(leaf: n.isLeaf, size: n.size, tailChild: copy.hasTailChild)
     let right = allocate(leaf: n.isLeaf)
-    n.build(entries[..<m], leaf: n.isLeaf, tail: false, level: n.level)
+    n.build(entries[..<m], leaf: n.isLeaf, tail: false, level: n.level, tailChild: 0)
     right.build(
       entries[m...], leaf: n.isLeaf, tail: copy.isTail, level: n.level,
       tailChild: copy.hasTailChild ? copy.tailChild : 0)
     // The parent's entry for `n` (keyed by the old maximum, or the tail) now leads to `right`.
-    let parent: Node
+    let parent: N
     let at: Pos
     if depth == 0 {
       parent = allocate(leaf: false)
@@ -228,11 +212,7 @@ final class Tree {
     } else {
       (parent, at) = path[depth - 1]
     }
-    if at.isEnd(parent) {
-      parent.setTailChild(address(right))
-    } else {
-      parent.setChild(parent.boxEnd(at.itemEnd), at.sub, address(right))
-    }
+    parent.setChild(at: at, address(right))
     let separator = Entry(
       key: n.key(at: n.last), payload: UnsafeRawBufferPointer(start: nil, count: 0),
       child: address(n))
@@ -241,19 +221,18 @@ final class Tree {
     insert(separator, into: parent, at: p, depth: depth == 0 ? 0 : depth - 1)
   }
 
-  /// The number of gathered entries that go left: the largest prefix whose staged size is within
-  /// half the total, plus the next entry when that lands closer to half (strategy B). Each side
-  /// pays for its own copy of a shared slot or name, so the split is exact.
+  /// The number of gathered entries that go left: the largest prefix whose size is within half
+  /// the total, plus the next entry when that lands closer to half (strategy B). Each side pays
+  /// for its own copy of a shared slot or name, so with the staged layout the split is exact.
   func fairSplit(leaf: Bool, size: Int, tailChild: Bool) -> Int {
-    let run = SizeRun(sizes: leaf ? leafSizes : internalSizes)
     let n = entries.count
     var total = 0
-    for i in 0..<n { total += run.cost(entries, i, first: i == 0) }
+    for i in 0..<n { total += N.cost(entries, i, first: i == 0, leaf: leaf) }
     let target = total / 2
     var left = 0
     var m = 0
     while m < n {
-      let c = run.cost(entries, m, first: m == 0)
+      let c = N.cost(entries, m, first: m == 0, leaf: leaf)
       if left + c > target {
         if left + c / 2 < target { m += 1 }
         break
@@ -263,30 +242,17 @@ final class Tree {
     }
     m = min(max(m, 1), n - 1)
     // The configuration check guarantees both halves fit; stay safe at the edges anyway.
-    while m > 1 && Node.headerSize + span(run, 0, m) > size { m -= 1 }
-    let reserve = Node.headerSize + (tailChild ? Node.childSize : 0)
-    while m < n - 1 && reserve + span(run, m, n) > size { m += 1 }
-    precondition(
-      Node.headerSize + span(run, 0, m) <= size && reserve + span(run, m, n) <= size,
-      "staged split cannot fit both halves")
+    func fits(_ r: Range<Int>, _ tail: Bool) -> Bool {
+      (N.size(of: entries[r], leaf: leaf, tailChild: tail) ?? .max) <= size
+    }
+    while m > 1 && !fits(0..<m, false) { m -= 1 }
+    while m < n - 1 && !fits(m..<n, tailChild) { m += 1 }
+    precondition(fits(0..<m, false) && fits(m..<n, tailChild), "split cannot fit both halves")
     return m
-  }
-
-  /// The staged size of `entries[a..<b]` laid out in one node.
-  func span(_ run: SizeRun, _ a: Int, _ b: Int) -> Int {
-    var s = 0
-    for i in a..<b { s += run.cost(entries, i, first: i == a) }
-    return s
   }
 }
 
 extension Node {
-  /// A plain lower bound (no history), the reference the history search is checked against.
-  func plainLowerBound(_ key: Key) -> Pos {
-    var h = History()
-    return lowerBound(key, &h).0
-  }
-
   /// Inserts `e` at `at`, opening `size` bytes at the stage chosen by `insertPoint`.
   func insertInPlace(_ e: Entry, _ stage: Stage, _ at: Pos, size: Int) {
     let s = at.slot

@@ -7,10 +7,11 @@ import Testing
 /// Small nodes (with limits lowered to match) so a few thousand keys build several levels.
 let small: [String: String] = [
   "leaf_node_size": "4096", "internal_node_size": "4096", "max_namespace": "64",
-  "max_object_name": "256", "max_value": "300",
+  "max_object_name": "255", "max_value": "300",
 ]
 let variants: [[String: String]] = [
-  [:], small, small.merging(["internal_node_size": "8192"]) { $1 },
+  [:], small, small.merging(["internal_node_size": "8192"]) { $1 }, ["layout": "simple"],
+  small.merging(["layout": "simple"]) { $1 },
 ]
 
 func make(_ options: [String: String] = [:], onode: Bool = false) throws -> StagedTreeEngine {
@@ -147,7 +148,7 @@ func onode(_ p: Int, _ name: String, _ v: Int, ns: String = "") -> [UInt8] {
 
   @Test func oversizedInputIsRefused() throws {
     let t = try make(small, onode: true)
-    #expect(!t.put(onode(1, String(repeating: "o", count: 257), 1)))
+    #expect(!t.put(onode(1, String(repeating: "o", count: 256), 1)))
     #expect(!t.put(onode(1, "a", 1, ns: String(repeating: "n", count: 65))))
     #expect(!t.put(onode(1, "a", 1), [UInt8](repeating: 0, count: 301)))
     #expect(!t.put([1, 2, 3]))  // not an onode key
