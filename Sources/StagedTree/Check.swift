@@ -6,6 +6,7 @@ struct TreeFigures {
   var keys = 0
   /// Bytes in use inside nodes (node size − free space), summed.
   var filled = 0
+  var leafFilled = 0
   /// What the entries would take with every key stored in full (placement 13 + names with their
   /// lengths + version 16, plus the value with its header or the 8-byte child).
   var logical = 0
@@ -22,6 +23,7 @@ extension Tree {
     func visit(_ n: N) {
       f.nodesByLevel[n.level] += 1
       f.filled += n.filledSize
+      if n.isLeaf { f.leafFilled += n.filledSize }
       f.allocated += n.size
       entries.removeAll(keepingCapacity: true)
       n.gather(into: &entries)

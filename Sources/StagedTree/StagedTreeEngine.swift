@@ -222,6 +222,7 @@ final class Core<N: NodeLayout> {
       ("leaf_nodes", Double(f.nodesByLevel.first ?? 0)),
       ("internal_nodes", Double(f.nodesByLevel.dropFirst().reduce(0, +))),
       ("filled_bytes", Double(f.filled)),
+      ("leaf_filled_bytes", Double(f.leafFilled)),
       ("logical_bytes", Double(f.logical)),
       ("value_bytes", Double(f.values)),
       ("fill_pct", capacity == 0 ? 0 : 100 * Double(f.filled) / Double(capacity)),

@@ -122,6 +122,37 @@ func onode(_ p: Int, _ name: String, _ v: Int, ns: String = "") -> [UInt8] {
     #expect(t.detail("leaf_nodes") < leaves)
   }
 
+  @Test func splitsInsideOnePlacementsNamesDuplicateThePlacement() throws {
+    let t = try make(small, onode: true)
+    for i in 0..<300 {
+      #expect(t.put(onode(9, "object-\(1000 + i)", 1), [UInt8](repeating: 2, count: 8)))
+    }
+    try t.checkInvariants()
+    // One placement, 300 names: every leaf holds one slot, so slots = leaves.
+    let leaves = t.detail("leaf_nodes")
+    #expect(leaves > 1)
+    let perName = (0 + 2) + (11 + 2) + 2 + 1 + (2 + 16 + 3 + 8)  // names, item length, count, version
+    #expect(t.detail("leaf_filled_bytes") == leaves * (3 + 15) + 300 * perName)
+  }
+
+  @Test func mergingStoresASharedNameOnce() throws {
+    let t = try make(small, onode: true)
+    let name = String(repeating: "m", count: 100)
+    var n = 0
+    while t.detail("leaf_nodes") < 2 {
+      t.put(onode(3, name, n), [UInt8](repeating: 4, count: 16))
+      n += 1
+    }
+    // Two leaves, each with its own copy of the slot and the name.
+    let version = 2 + 16 + 3 + 16
+    let head = 15 + 2 + 102 + 2 + 1  // slot, empty namespace, name, item length, count
+    #expect(t.detail("leaf_filled_bytes") == 2 * (3 + head) + n * version)
+    for v in 0..<(n * 3 / 4) { #expect(t.delete(onode(3, name, v))) }
+    try t.checkInvariants()
+    #expect(t.detail("leaf_nodes") == 1 && t.detail("merges") >= 1)
+    #expect(t.detail("leaf_filled_bytes") == 3 + head + (n - n * 3 / 4) * version)
+  }
+
   @Test func sequentialAndReverseInsertsStayBalanced() throws {
     for reverse in [false, true] {
       let t = try make(small)
