@@ -48,7 +48,7 @@ let package = Package(
     .target(
       name: "Report",
       dependencies: [
-        "Runner", "Workload", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        "Runner", "Workload", "Platform", .product(name: "Histogram", package: "hdrhistogram-swift"),
       ]),
     .target(
       name: "BenchCLI",

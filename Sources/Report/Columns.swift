@@ -1,6 +1,7 @@
 import EngineKit
 import Foundation
 import Histogram
+import Platform
 import Runner
 import Workload
 
@@ -16,6 +17,18 @@ public enum Columns {
     "workload", "engine", "variant", "wrapper", "threads", "repeat", "phase", "interval", "seconds",
     "ops",
     "ops_per_sec", "p50_ns", "p99_ns", "allocated_bytes", "resident_bytes",
+  ]
+  /// The allocator's totals before and after each phase (jemalloc `stats.*`, or RSS figures
+  /// when `source` is `rss`), the engine's own bytes, and what they mean per key.
+  public static let memory =
+    [
+      "workload", "engine", "variant", "wrapper", "threads", "repeat", "phase", "source", "keys",
+    ]
+    + memoryFields.flatMap { ["\($0)_before", "\($0)_after"] }
+    + ["engine_bytes", "bytes_per_key", "logical_bytes", "logical_bytes_per_key", "fragmentation"]
+  static let memoryFields = [
+    "allocated", "active", "resident", "mapped", "metadata", "retained", "small_requests",
+    "large_requests",
   ]
 }
 
@@ -80,6 +93,31 @@ public enum Rows {
       }
     }
     return rows
+  }
+
+  /// One row per phase: allocator totals before and after it, and the derived figures
+  /// (engine bytes = allocated since just before the engine was created; fragmentation =
+  /// active ÷ allocated after the phase).
+  public static func memory(_ c: CellResult, workload: String) -> [[String]] {
+    [c.load, c.run].compactMap { $0 }.map { p in
+      let (a, b) = (p.memoryBefore, p.memoryAfter)
+      let bytes = engineBytes(c, through: p.phase)
+      let logical = p.phase == (c.run?.phase ?? .load) ? c.engineStats.logicalBytes : nil
+      func perKey(_ n: Int64?) -> String {
+        n.map { p.keys > 0 ? String(format: "%.1f", Double($0) / Double(p.keys)) : "" } ?? ""
+      }
+      var row = cellKey(c, workload: workload) + [p.phase.rawValue, b.source, String(p.keys)]
+      let fields: [KeyPath<AllocatorSnapshot, UInt64>] = [
+        \.allocated, \.active, \.resident, \.mapped, \.metadata, \.retained, \.smallRequests,
+        \.largeRequests,
+      ]
+      for f in fields { row += [String(a[keyPath: f]), String(b[keyPath: f])] }
+      let fragmentation =
+        b.allocated > 0 ? String(format: "%.3f", Double(b.active) / Double(b.allocated)) : ""
+      row += [bytes.map(String.init) ?? "", perKey(bytes), logical.map(String.init) ?? ""]
+      row += [perKey(logical.map(Int64.init)), fragmentation]
+      return row
+    }
   }
 
   public static func timeseries(_ c: CellResult, workload: String) -> [[String]] {

@@ -18,6 +18,7 @@ public final class ResultsWriter {
   var record: RunRecord
   var summary: [[String]] = []
   var series: [[String]] = []
+  var memory: [[String]] = []
 
   /// Creates the run folder under `root` (or uses `directory` exactly when given).
   public init(
@@ -64,6 +65,7 @@ public final class ResultsWriter {
     }
     summary += Rows.summary(cell, workload: spec.name)
     series += Rows.timeseries(cell, workload: spec.name)
+    memory += Rows.memory(cell, workload: spec.name)
     record.cells.append(CellRecord(cell))
     try flush()
   }
@@ -80,6 +82,8 @@ public final class ResultsWriter {
       CSV.render(header: Columns.summary, rows: summary), to: "\(directory)/summary.csv")
     try AtomicFile.write(
       CSV.render(header: Columns.timeseries, rows: series), to: "\(directory)/timeseries.csv")
+    try AtomicFile.write(
+      CSV.render(header: Columns.memory, rows: memory), to: "\(directory)/memory.csv")
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(

@@ -18,6 +18,10 @@ import Workload
       Columns.timeseries.joined(separator: ",")
         == "workload,engine,variant,wrapper,threads,repeat,phase,interval,seconds,ops,ops_per_sec,p50_ns,p99_ns,allocated_bytes,resident_bytes"
     )
+    #expect(
+      Columns.memory.joined(separator: ",")
+        == "workload,engine,variant,wrapper,threads,repeat,phase,source,keys,allocated_before,allocated_after,active_before,active_after,resident_before,resident_after,mapped_before,mapped_after,metadata_before,metadata_after,retained_before,retained_after,small_requests_before,small_requests_after,large_requests_before,large_requests_after,engine_bytes,bytes_per_key,logical_bytes,logical_bytes_per_key,fragmentation"
+    )
   }
 
   /// Golden: the HdrHistogram `.hgrm` percentile-distribution layout and its CSV twin.
@@ -87,6 +91,16 @@ import Workload
     #expect(series[0] == Columns.timeseries)
     let runOps = series.dropFirst().filter { $0[6] == "run" }.map { Int($0[9])! }.reduce(0, +)
     #expect(runOps == 3000)
+
+    let memory = CSV.parse(try String(contentsOfFile: "\(dir)/memory.csv", encoding: .utf8))
+    #expect(memory[0] == Columns.memory && memory.count == 3)
+    let mem = memory.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(Columns.memory, $0)) }
+    let loadMemory = try #require(mem.first { $0["phase"] == "load" })
+    #expect(loadMemory["source"] == "jemalloc" && loadMemory["keys"] == "1500")
+    #expect(
+      UInt64(loadMemory["small_requests_after"]!)! > UInt64(loadMemory["small_requests_before"]!)!)
+    #expect(Double(loadMemory["fragmentation"]!)! >= 1)
+    #expect(loadMemory["bytes_per_key"] == loadInsert["bytes_per_key"])
 
     let json =
       try JSONSerialization.jsonObject(
