@@ -63,6 +63,13 @@ struct RunCommand: ParsableCommand {
     let engines = try Planner.engines(for: spec, flags: engine, trace: tape)
     let cells = try Planner.cells(spec: spec, engines: engines, threads: threadList, trace: tape)
     if verify { return try runVerify(cells) }
+    for (name, ms) in spec.allocator.sorted(by: { $0.key < $1.key })
+    where !Allocator.setDecay(name, milliseconds: ms) {
+      throw SpecError(
+        file: spec.file, line: nil, field: "allocator.\(name)",
+        message:
+          "jemalloc refused \(ms) (use -1 or a time in ms; and the binary must run with jemalloc)")
+    }
 
     Interrupt.install()
     let progress = ProgressReporter(enabled: !quiet)

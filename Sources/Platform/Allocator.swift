@@ -53,6 +53,33 @@ public enum Allocator {
       largeRequests: read64("stats.arenas.\(MALLCTL_ARENAS_ALL).large.nrequests"))
   }
 
+  /// Sets a decay time (`dirty_decay_ms` or `muzzy_decay_ms`; -1 never purges, 0 purges at once)
+  /// for every existing arena and the arenas created later. False without jemalloc or when
+  /// jemalloc refuses the value.
+  @discardableResult
+  public static func setDecay(_ name: String, milliseconds: Int) -> Bool {
+    guard isJemalloc else { return false }
+    var value = milliseconds
+    let size = MemoryLayout<Int>.size
+    var ok = mallctl("arenas.\(name)", nil, nil, &value, size) == 0
+    var count: UInt32 = 0
+    var len = MemoryLayout<UInt32>.size
+    _ = mallctl("arenas.narenas", &count, &len, nil, 0)
+    for i in 0..<count {
+      // Arenas not yet initialised answer EFAULT; nothing to set there.
+      let r = mallctl("arena.\(i).\(name)", nil, nil, &value, size)
+      ok = ok && (r == 0 || r == EFAULT)
+    }
+    return ok
+  }
+
+  /// The decay time in effect for new arenas, or nil.
+  public static func decay(_ name: String) -> Int? {
+    var v = 0
+    var len = MemoryLayout<Int>.size
+    return mallctl("arenas.\(name)", &v, &len, nil, 0) == 0 ? v : nil
+  }
+
   /// Returns the calling thread's cached objects to the arenas, so totals are exact.
   public static func flushThreadCache() {
     guard isJemalloc else { return }

@@ -145,7 +145,7 @@ struct SpecReader {
     "name", "description", "records", "operations", "duration", "warmup", "load_threads", "threads",
     "mix",
     "request_distribution", "insert_order", "keys", "value_size", "scan_length", "engines",
-    "repeats", "seed",
+    "repeats", "seed", "allocator",
     "interval", "percentiles", "target",
   ]
 
@@ -190,6 +190,7 @@ struct SpecReader {
     if let n = f.take("engines") { spec.engines = try engines(n) }
     if let n = f.take("repeats") { spec.repeats = try int(n, "repeats", min: 1) }
     if let n = f.take("seed") { spec.seed = UInt64(truncatingIfNeeded: try int(n, "seed")) }
+    if let n = f.take("allocator") { spec.allocator = try allocator(n) }
     if let n = f.take("interval") { spec.interval = try double(n, "interval", in: 0.01...3600) }
     if let n = f.take("percentiles") {
       guard case .sequence(let items, _) = n, !items.isEmpty else {
@@ -327,6 +328,25 @@ struct SpecReader {
     default:
       throw fail("keys.shape", n, "'\(shape)' is not a key shape (use ycsb | int64 | onode)")
     }
+  }
+
+  /// `allocator: {dirty_decay_ms: 0, muzzy_decay_ms: 0}`: jemalloc's page-return delays, set at
+  /// run start for every arena. The arena count is fixed when jemalloc starts, so `arenas` is
+  /// refused with the environment setting that does it.
+  func allocator(_ n: SpecNode) throws -> [String: Int] {
+    let f = try Fields(self, n, path: "allocator")
+    if let a = f.take("arenas") {
+      throw fail(
+        "allocator.arenas", a,
+        "jemalloc fixes the arena count at start-up: run with MALLOC_CONF=narenas:N in the environment instead (it is recorded in run.json)"
+      )
+    }
+    var out: [String: Int] = [:]
+    for name in ["dirty_decay_ms", "muzzy_decay_ms"] {
+      if let v = f.take(name) { out[name] = try int(v, "allocator.\(name)", min: -1) }
+    }
+    try f.finish(allowed: ["dirty_decay_ms", "muzzy_decay_ms", "arenas"])
+    return out
   }
 
   /// The `onode` shape's fields (all optional; defaults in `OnodeShape`).

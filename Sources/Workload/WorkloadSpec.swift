@@ -138,6 +138,9 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
   public var scanLength: SizeDistribution = .uniform(min: 1, max: 100)
   public var engines: [EngineChoice] = []
   public var repeats: Int = 1
+  /// jemalloc settings applied before the first cell (`allocator: {dirty_decay_ms: …}`), by
+  /// mallctl name without the `arenas.` prefix.
+  public var allocator: [String: Int] = [:]
   public var seed: UInt64 = 1729
   /// Seconds per time-series interval.
   public var interval: Double = 1

@@ -138,3 +138,14 @@ func plan(
     #expect(after.allocated + (1 << 20) >= before.allocated + (8 << 20))  // other tests allocate and free concurrently
   }
 }
+
+@Suite struct AllocatorSettingTests {
+  @Test func decayIsSetForNewArenasAndReadBack() {
+    let before = Allocator.decay("dirty_decay_ms")
+    #expect(before != nil)
+    #expect(Allocator.setDecay("dirty_decay_ms", milliseconds: 2500))
+    #expect(Allocator.decay("dirty_decay_ms") == 2500)
+    #expect(Allocator.setDecay("dirty_decay_ms", milliseconds: before!))
+    #expect(!Allocator.setDecay("no_such_setting", milliseconds: 1))
+  }
+}

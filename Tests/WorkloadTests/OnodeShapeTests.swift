@@ -89,3 +89,20 @@ import Testing
     }
   }
 }
+
+@Suite struct AllocatorFieldTests {
+  @Test func decaySettingsParseAndArenasPointToTheEnvironment() throws {
+    let spec = try WorkloadLoader.parse(
+      "allocator: {dirty_decay_ms: 0, muzzy_decay_ms: -1}\n", file: "w.yaml", overrides: [])
+    #expect(spec.allocator == ["dirty_decay_ms": 0, "muzzy_decay_ms": -1])
+    do {
+      _ = try WorkloadLoader.parse("allocator: {arenas: 4}\n", file: "w.yaml", overrides: [])
+      Issue.record("arenas accepted")
+    } catch let e as SpecError {
+      #expect(e.field == "allocator.arenas" && e.message.contains("MALLOC_CONF=narenas"))
+    }
+    #expect(throws: SpecError.self) {
+      try WorkloadLoader.parse("allocator: {dirty_decay: 5}\n", file: "w.yaml", overrides: [])
+    }
+  }
+}
