@@ -91,23 +91,28 @@ enum Planner {
     for r in 0..<spec.repeats {
       for (choice, entry) in engines {
         for t in sweep {
-          let options = EngineOptions(choice.options)
-          let wrapper = entry.descriptor.wrapper(
-            for: options, threads: max(t, trace?.load.count ?? spec.loadThreads))
-          if wrapper == .none && max(t, spec.loadThreads) > 1 && !entry.descriptor.threadSafe {
-            throw SpecError(
-              file: spec.file, line: choice.line == 0 ? nil : choice.line,
-              field: "engines.\(choice.name).concurrency",
-              message:
-                "'\(choice.name)' is not thread-safe; with \(t) threads use concurrency: rwlock | partitioned"
-            )
+          for target in trace == nil && !spec.targets.isEmpty
+            ? spec.targets.map(Optional.some) : [nil]
+          {
+            let options = EngineOptions(choice.options)
+            let wrapper = entry.descriptor.wrapper(
+              for: options, threads: max(t, trace?.load.count ?? spec.loadThreads))
+            if wrapper == .none && max(t, spec.loadThreads) > 1 && !entry.descriptor.threadSafe {
+              throw SpecError(
+                file: spec.file, line: choice.line == 0 ? nil : choice.line,
+                field: "engines.\(choice.name).concurrency",
+                message:
+                  "'\(choice.name)' is not thread-safe; with \(t) threads use concurrency: rwlock | partitioned"
+              )
+            }
+            out.append(
+              (
+                CellPlan(
+                  spec: spec, engine: choice, wrapper: wrapper, threads: t, repeatIndex: r,
+                  index: 0,
+                  total: 0, trace: trace, target: target), entry
+              ))
           }
-          out.append(
-            (
-              CellPlan(
-                spec: spec, engine: choice, wrapper: wrapper, threads: t, repeatIndex: r, index: 0,
-                total: 0, trace: trace), entry
-            ))
         }
       }
     }

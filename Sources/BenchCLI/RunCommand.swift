@@ -91,6 +91,11 @@ struct RunCommand: ParsableCommand {
       }
       results.append(result)
       try writer.add(result)
+      if let target = plan.target, let r = result.run, r.throughput < 0.98 * target {
+        progress.say(
+          "warning: \(plan.engine.name) \(plan.variant) t=\(plan.threads) could not keep up with target \(Int(target)) ops/s: achieved \(Int(r.throughput)) (\(String(format: "%.1f", 100 * (1 - r.throughput / target))) % short); latencies are at the achieved rate"
+        )
+      }
       if let r = result.run ?? result.load {
         progress.say(
           "\(plan.engine.name) \(plan.variant) t=\(plan.threads) r=\(plan.repeatIndex): \(r.phase.rawValue) \(ProgressReporter.rate(r.throughput)) (\(String(format: "%.2fs", r.seconds)))"

@@ -27,7 +27,8 @@ public struct CycleTimer: Sendable {
     useCycles ? UInt64(Double(ns) * ticksPerNanosecond) : ns
   }
 
-  init(source: String, ticksPerNanosecond: Double) {
+  /// A timer with a given rate (`calibrated()` measures it; tests build fake clocks with this).
+  public init(source: String, ticksPerNanosecond: Double) {
     self.source = source
     self.ticksPerNanosecond = ticksPerNanosecond
     self.useCycles = source != "clock_gettime"

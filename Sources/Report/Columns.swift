@@ -8,13 +8,15 @@ import Workload
 /// The stable CSV layouts TreeBench writes (documented in the README; tests pin them).
 public enum Columns {
   public static let summary = [
-    "workload", "engine", "variant", "wrapper", "threads", "repeat", "phase", "op", "count",
+    "workload", "engine", "variant", "wrapper", "threads", "repeat", "target", "phase", "op",
+    "count",
     "errors", "seconds",
     "ops_per_sec", "mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "p9999_ns", "max_ns", "keys",
     "allocated_bytes", "resident_bytes", "bytes_per_key", "logical_bytes_per_key", "status",
   ]
   public static let timeseries = [
-    "workload", "engine", "variant", "wrapper", "threads", "repeat", "phase", "interval", "seconds",
+    "workload", "engine", "variant", "wrapper", "threads", "repeat", "target", "phase", "interval",
+    "seconds",
     "ops",
     "ops_per_sec", "p50_ns", "p99_ns", "allocated_bytes", "resident_bytes",
   ]
@@ -22,7 +24,8 @@ public enum Columns {
   /// when `source` is `rss`), the engine's own bytes, and what they mean per key.
   public static let memory =
     [
-      "workload", "engine", "variant", "wrapper", "threads", "repeat", "phase", "source", "keys",
+      "workload", "engine", "variant", "wrapper", "threads", "repeat", "target", "phase", "source",
+      "keys",
     ]
     + memoryFields.flatMap { ["\($0)_before", "\($0)_after"] }
     + ["engine_bytes", "bytes_per_key", "logical_bytes", "logical_bytes_per_key", "fragmentation"]
@@ -37,7 +40,7 @@ public enum Rows {
   static func cellKey(_ c: CellResult, workload: String) -> [String] {
     [
       workload, c.plan.engine.name, c.plan.variant, c.plan.wrapper.rawValue, String(c.plan.threads),
-      String(c.plan.repeatIndex),
+      String(c.plan.repeatIndex), c.plan.target.map { String(format: "%.0f", $0) } ?? "",
     ]
   }
 
@@ -75,6 +78,11 @@ public enum Rows {
         perOp.append((k.name, r))
       }
       perOp.append(("all", OpResult(count: count, errors: errors, histogram: all)))
+      // Open loop: response time from the intended start (YCSB's Intended-), and pacing error.
+      for k in OpKind.allCases {
+        if let r = p.intended[k] { perOp.append(("intended-\(k.name)", r)) }
+      }
+      if let r = p.pacing { perOp.append(("pacing", r)) }
       for (name, r) in perOp {
         let h = r.histogram
         let opsPerSec = p.seconds > 0 ? Double(r.count) / p.seconds : 0

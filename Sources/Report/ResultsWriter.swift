@@ -57,8 +57,11 @@ public final class ResultsWriter {
   /// Adds a finished (or interrupted) cell: its latency distributions, summary and series rows.
   public func add(_ cell: CellResult) throws {
     for p in [cell.load, cell.run].compactMap({ $0 }) {
-      for (kind, r) in p.ops {
-        let base = "\(directory)/latency/\(cell.plan.slug)-\(p.phase.rawValue)-\(kind.name)"
+      var named = p.ops.map { ($0.key.name, $0.value) }
+      named += p.intended.map { ("intended-\($0.key.name)", $0.value) }
+      if let r = p.pacing { named.append(("pacing", r)) }
+      for (name, r) in named {
+        let base = "\(directory)/latency/\(cell.plan.slug)-\(p.phase.rawValue)-\(name)"
         try AtomicFile.write(HistogramText.hgrm(r.histogram), to: base + ".hgrm")
         try AtomicFile.write(HistogramText.csv(r.histogram), to: base + ".csv")
       }
@@ -144,6 +147,9 @@ public struct CellRecord: Codable {
   public var wrapper: String
   public var threads: Int
   public var repeatIndex: Int
+  /// Open loop: the offered rate and the rate achieved in the run phase, ops/s.
+  public var target: Double?
+  public var achieved: Double?
   public var loadSeconds: Double?
   public var runSeconds: Double?
   public var interrupted: Bool
@@ -158,6 +164,8 @@ public struct CellRecord: Codable {
     wrapper = c.plan.wrapper.rawValue
     threads = c.plan.threads
     repeatIndex = c.plan.repeatIndex
+    target = c.plan.target
+    achieved = c.plan.target == nil ? nil : c.run?.throughput
     loadSeconds = c.load?.seconds
     runSeconds = c.run?.seconds
     interrupted = c.interrupted

@@ -13,9 +13,10 @@ public enum CellRunner {
     let spec = plan.spec
     let label =
       "[\(plan.index)/\(plan.total)] \(plan.engine.name) \(plan.variant) t=\(plan.threads)"
+      + (plan.target.map { " target=\(Int($0))/s" } ?? "")
     let (loadStreams, runStreams) = streams(plan)
     let loadStates = PhaseRunner.ThreadStates(loadStreams)
-    let runStates = PhaseRunner.ThreadStates(runStreams)
+    let runStates = PhaseRunner.ThreadStates(runStreams, openLoop: plan.target != nil)
     Allocator.flushThreadCache()
     let memoryBefore = Allocator.snapshot()
     let engine = try make()
@@ -44,7 +45,7 @@ public enum CellRunner {
       phase: .run, label: label, states: runStates, operations: operations,
       duration: plan.trace == nil ? spec.duration : nil,
       warmup: plan.trace == nil ? spec.warmup : .none, interval: spec.interval, context: context,
-      body: body)
+      target: plan.target, body: body)
     result.engineStats = engine.stats
     result.run?.keys = result.engineStats.keys
     return result

@@ -6,9 +6,12 @@ import Workload
 public struct StopRule: Sendable {
   public var operations: UInt64
   public var deadlineTick: UInt64
-  public init(operations: UInt64 = .max, deadlineTick: UInt64 = .max) {
+  /// The open-loop schedule, or nil for a closed loop.
+  public var pacer: Pacer?
+  public init(operations: UInt64 = .max, deadlineTick: UInt64 = .max, pacer: Pacer? = nil) {
     self.operations = operations
     self.deadlineTick = deadlineTick
+    self.pacer = pacer
   }
 }
 
@@ -24,14 +27,22 @@ public enum ClientLoop {
   ) -> Bool {
     var done: UInt64 = 0
     var scanned: UInt64 = 0
+    var pacer = stop.pacer
     while done < stop.operations {
       guard let op = stream.next() else { break }
+      if let p = pacer { Pacer.wait(until: p.intended, timer: timer) }
       let t0 = timer.now()
       let ok = execute(engine, op, &value, &scanned)
       let t1 = timer.now()
       if recording {
         recorder.record(op.kind, ok: ok, nanoseconds: timer.nanoseconds(t1 &- t0), at: t1)
+        if let p = pacer {
+          recorder.recordIntended(
+            op.kind, response: timer.nanoseconds(t1 &- p.intended),
+            lateness: timer.nanoseconds(t0 &- min(t0, p.intended)))
+        }
       }
+      pacer?.advance()
       done &+= 1
       if done & 255 == 0 {
         progress.store(slot, done)

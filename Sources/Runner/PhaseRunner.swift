@@ -35,8 +35,8 @@ public enum PhaseRunner {
   /// exists so the allocator figures of the phase count the engine alone.
   public final class ThreadStates: @unchecked Sendable {
     var items: [(OperationStream, Recorder, ValueBuffer)]
-    public init(_ streams: [OperationStream]) {
-      items = streams.map { ($0, Recorder(), ValueBuffer()) }
+    public init(_ streams: [OperationStream], openLoop: Bool = false) {
+      items = streams.map { ($0, Recorder(openLoop: openLoop), ValueBuffer()) }
     }
     public var count: Int { items.count }
   }
@@ -44,7 +44,7 @@ public enum PhaseRunner {
   /// Measures a phase. `states.items[i]` feeds thread i; `operations[i]` is its op budget.
   public static func measure(
     phase: Phase, label: String, states: ThreadStates, operations: [UInt64], duration: Double?,
-    warmup: Warmup, interval: Double, context: RunContext,
+    warmup: Warmup, interval: Double, context: RunContext, target: Double? = nil,
     body: @escaping ClientBody
   ) -> PhaseResult {
     let n = states.count
@@ -62,13 +62,14 @@ public enum PhaseRunner {
       }()
       _ = drive(
         threads: n, label: "\(label) warm-up", phase: "warm-up", expected: warmOps,
-        duration: warmSeconds,
-        interval: interval, context: context, states: states, recording: false, body: body)
+        duration: warmSeconds, interval: interval, context: context, states: states,
+        recording: false, target: target, body: body)
     }
     let before = Allocator.snapshot()
     let (seconds, samples, interrupted) = drive(
       threads: n, label: label, phase: phase.rawValue, expected: operations, duration: duration,
-      interval: interval, context: context, states: states, recording: true, body: body)
+      interval: interval, context: context, states: states, recording: true, target: target,
+      body: body)
     let after = Allocator.snapshot()
     var merged = Recorder()
     for s in states.items {
@@ -87,13 +88,14 @@ public enum PhaseRunner {
     return PhaseResult(
       phase: phase, threads: n, seconds: seconds, ops: merged.results, intervals: intervals,
       memoryBefore: before, memoryAfter: after, keys: 0, scannedEntries: merged.scanned,
-      interrupted: interrupted)
+      interrupted: interrupted, intended: merged.intendedResults, pacing: merged.pacingResult)
   }
 
   static func drive(
     threads n: Int, label: String, phase: String, expected: [UInt64], duration: Double?,
     interval: Double,
-    context: RunContext, states: ThreadStates, recording: Bool, body: @escaping ClientBody
+    context: RunContext, states: ThreadStates, recording: Bool, target: Double?,
+    body: @escaping ClientBody
   ) -> (seconds: Double, memory: [Int: (UInt64, UInt64)], interrupted: Bool) {
     let timer = context.timer
     let gate = Gate()
@@ -113,7 +115,8 @@ public enum PhaseRunner {
       var (stream, recorder, value) = states.items[i]
       recorder.begin(startTick: start, intervalTicks: intervalTicks)
       let stop = StopRule(
-        operations: expected[i], deadlineTick: durationTicks.map { start &+ $0 } ?? .max)
+        operations: expected[i], deadlineTick: durationTicks.map { start &+ $0 } ?? .max,
+        pacer: target.map { Pacer(rate: $0, thread: i, threads: n, start: start, timer: timer) })
       let stopped = body(&stream, &recorder, &value, stop, recording, progress, i)
       endTicks.store(i, timer.now())
       recorder.end()

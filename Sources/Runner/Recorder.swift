@@ -14,11 +14,25 @@ public struct Recorder {
   @usableFromInline var startTick: UInt64 = 0
   @usableFromInline var intervalTicks: UInt64 = .max
   @usableFromInline var finished: [(index: Int, ops: UInt64, histogram: Histogram<UInt64>)] = []
+  /// Open loop only: response time from the intended start per op type, and how late each op
+  /// was issued (the pacing error).
+  @usableFromInline var intended: [Histogram<UInt64>] = []
+  @usableFromInline var pacing: Histogram<UInt64>? = nil
 
-  public init() {
+  public init(openLoop: Bool = false) {
     histograms = OpKind.allCases.map { _ in Histograms.latency() }
     errors = Array(repeating: 0, count: OpKind.allCases.count)
     interval = Histograms.interval()
+    if openLoop {
+      intended = OpKind.allCases.map { _ in Histograms.latency() }
+      pacing = Histograms.latency()
+    }
+  }
+
+  @inlinable @inline(__always)
+  public mutating func recordIntended(_ kind: OpKind, response: UInt64, lateness: UInt64) {
+    intended[kind.rawValue].record(response)
+    pacing!.record(lateness)
   }
 
   /// Starts the interval clock of a phase.
@@ -62,6 +76,30 @@ public struct Recorder {
     }
     scanned += other.scanned
     finished += other.finished
+    if !other.intended.isEmpty {
+      if intended.isEmpty {
+        intended = OpKind.allCases.map { _ in Histograms.latency() }
+        pacing = Histograms.latency()
+      }
+      for k in 0..<intended.count { intended[k].add(other.intended[k]) }
+      pacing!.add(other.pacing!)
+    }
+  }
+
+  /// Response times from the intended start, per op type that ran (open loop only).
+  public var intendedResults: [OpKind: OpResult] {
+    var out: [OpKind: OpResult] = [:]
+    for k in OpKind.allCases where !intended.isEmpty && intended[k.rawValue].totalCount > 0 {
+      out[k] = OpResult(
+        count: intended[k.rawValue].totalCount, errors: errors[k.rawValue],
+        histogram: intended[k.rawValue])
+    }
+    return out
+  }
+
+  /// How late ops were issued against their schedule (open loop only).
+  public var pacingResult: OpResult? {
+    pacing.map { OpResult(count: $0.totalCount, errors: 0, histogram: $0) }
   }
 
   /// Per-op results, for op types that ran.

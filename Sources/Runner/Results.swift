@@ -15,11 +15,14 @@ public struct CellPlan: Sendable {
   public var total: Int
   /// When set, operations come from this trace instead of the generator.
   public var trace: TraceTape?
+  /// The run phase's open-loop rate (ops/s over all threads), or nil for a closed loop.
+  public var target: Double? = nil
 
   public init(
     spec: WorkloadSpec, engine: EngineChoice, wrapper: ConcurrencyWrapper, threads: Int,
-    repeatIndex: Int, index: Int, total: Int, trace: TraceTape? = nil
+    repeatIndex: Int, index: Int, total: Int, trace: TraceTape? = nil, target: Double? = nil
   ) {
+    self.target = target
     self.spec = spec
     self.engine = engine
     self.wrapper = wrapper
@@ -43,7 +46,7 @@ public struct CellPlan: Sendable {
   /// A file-name-safe identifier, e.g. `sortedmap-default-t2-r0`.
   public var slug: String {
     let raw =
-      "\(engine.name)-\(variant)-\(wrapper == .none ? "" : "\(wrapper.rawValue)-")t\(threads)-r\(repeatIndex)"
+      "\(engine.name)-\(variant)-\(wrapper == .none ? "" : "\(wrapper.rawValue)-")t\(threads)-r\(repeatIndex)\(target.map { "-target\(Int($0))" } ?? "")"
     return String(
       raw.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
   }
@@ -88,6 +91,10 @@ public struct PhaseResult: Sendable {
   /// Entries returned by scans.
   public var scannedEntries: UInt64
   public var interrupted: Bool
+  /// Open loop: response time from each op's intended start, per op type, and how late ops were
+  /// issued (the pacing error).
+  public var intended: [OpKind: OpResult] = [:]
+  public var pacing: OpResult? = nil
 
   public var totalOps: UInt64 { ops.values.reduce(0) { $0 + $1.count } }
   public var throughput: Double { seconds > 0 ? Double(totalOps) / seconds : 0 }

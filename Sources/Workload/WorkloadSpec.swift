@@ -138,6 +138,9 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
   public var scanLength: SizeDistribution = .uniform(min: 1, max: 100)
   public var engines: [EngineChoice] = []
   public var repeats: Int = 1
+  /// Open-loop target rates for the run phase, ops/s over all threads (YCSB `target`); empty
+  /// for a closed loop, several for a sweep of offered load.
+  public var targets: [Double] = []
   /// jemalloc settings applied before the first cell (`allocator: {dirty_decay_ms: …}`), by
   /// mallctl name without the `arenas.` prefix.
   public var allocator: [String: Int] = [:]

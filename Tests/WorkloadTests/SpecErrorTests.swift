@@ -91,9 +91,9 @@ import Testing
     #expect(e.message.contains("records"))
   }
 
-  @Test func targetRateNotYetSupported() throws {
-    let e = try #require(error("target: 1000\n"))
-    #expect(e.field == "target")
+  @Test func negativeOrNonNumericTargetsFail() throws {
+    #expect(try #require(error("target: -5\n")).field == "target")
+    #expect(try #require(error("target: [1000, fast]\n")).field == "target")
   }
 
   @Test func unreadableFile() throws {
