@@ -45,7 +45,7 @@ public enum CellRunner {
       phase: .run, label: label, states: runStates, operations: operations,
       duration: plan.trace == nil ? spec.duration : nil,
       warmup: plan.trace == nil ? spec.warmup : .none, interval: spec.interval, context: context,
-      target: plan.target, body: body)
+      target: plan.target, sampleEvery: plan.trace == nil ? spec.latencySampling : 1, body: body)
     result.engineStats = engine.stats
     result.run?.keys = result.engineStats.keys
     return result

@@ -8,10 +8,16 @@ public struct StopRule: Sendable {
   public var deadlineTick: UInt64
   /// The open-loop schedule, or nil for a closed loop.
   public var pacer: Pacer?
-  public init(operations: UInt64 = .max, deadlineTick: UInt64 = .max, pacer: Pacer? = nil) {
+  /// Time one op in this many (closed loop only; the rest run back to back, untimed).
+  public var sampleEvery: UInt64
+  public init(
+    operations: UInt64 = .max, deadlineTick: UInt64 = .max, pacer: Pacer? = nil,
+    sampleEvery: UInt64 = 1
+  ) {
     self.operations = operations
     self.deadlineTick = deadlineTick
     self.pacer = pacer
+    self.sampleEvery = pacer == nil ? max(sampleEvery, 1) : 1
   }
 }
 
@@ -28,8 +34,18 @@ public enum ClientLoop {
     var done: UInt64 = 0
     var scanned: UInt64 = 0
     var pacer = stop.pacer
+    var untimed = stop.sampleEvery &- 1
     while done < stop.operations {
       guard let op = stream.next() else { break }
+      if untimed > 0 {
+        // Latency sampling: no timestamps, so consecutive ops overlap as in a plain loop.
+        untimed &-= 1
+        let ok = execute(engine, op, &value, &scanned)
+        if recording { recorder.count(op.kind, ok: ok) }
+        done &+= 1
+        continue
+      }
+      untimed = stop.sampleEvery &- 1
       if let p = pacer { Pacer.wait(until: p.intended, timer: timer) }
       let t0 = timer.now()
       let ok = execute(engine, op, &value, &scanned)
@@ -44,7 +60,7 @@ public enum ClientLoop {
       }
       pacer?.advance()
       done &+= 1
-      if done & 255 == 0 {
+      if done & 255 == 0 || stop.sampleEvery > 1 {
         progress.store(slot, done)
         if Interrupt.requested { break }
       }

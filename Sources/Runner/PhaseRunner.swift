@@ -45,7 +45,7 @@ public enum PhaseRunner {
   public static func measure(
     phase: Phase, label: String, states: ThreadStates, operations: [UInt64], duration: Double?,
     warmup: Warmup, interval: Double, context: RunContext, target: Double? = nil,
-    body: @escaping ClientBody
+    sampleEvery: Int = 1, body: @escaping ClientBody
   ) -> PhaseResult {
     let n = states.count
     if case .none = warmup {
@@ -69,7 +69,7 @@ public enum PhaseRunner {
     let (seconds, samples, interrupted) = drive(
       threads: n, label: label, phase: phase.rawValue, expected: operations, duration: duration,
       interval: interval, context: context, states: states, recording: true, target: target,
-      body: body)
+      sampleEvery: sampleEvery, body: body)
     let after = Allocator.snapshot()
     var merged = Recorder()
     for s in states.items {
@@ -95,7 +95,7 @@ public enum PhaseRunner {
     threads n: Int, label: String, phase: String, expected: [UInt64], duration: Double?,
     interval: Double,
     context: RunContext, states: ThreadStates, recording: Bool, target: Double?,
-    body: @escaping ClientBody
+    sampleEvery: Int = 1, body: @escaping ClientBody
   ) -> (seconds: Double, memory: [Int: (UInt64, UInt64)], interrupted: Bool) {
     let timer = context.timer
     let gate = Gate()
@@ -116,7 +116,8 @@ public enum PhaseRunner {
       recorder.begin(startTick: start, intervalTicks: intervalTicks)
       let stop = StopRule(
         operations: expected[i], deadlineTick: durationTicks.map { start &+ $0 } ?? .max,
-        pacer: target.map { Pacer(rate: $0, thread: i, threads: n, start: start, timer: timer) })
+        pacer: target.map { Pacer(rate: $0, thread: i, threads: n, start: start, timer: timer) },
+        sampleEvery: UInt64(sampleEvery))
       let stopped = body(&stream, &recorder, &value, stop, recording, progress, i)
       endTicks.store(i, timer.now())
       recorder.end()

@@ -5,6 +5,8 @@ import Workload
 /// per-interval series. Owned by its thread; merged after the phase.
 public struct Recorder {
   @usableFromInline var histograms: [Histogram<UInt64>]
+  /// Every op per type, timed or not (with latency sampling the histograms hold a subset).
+  @usableFromInline var counts: [UInt64]
   @usableFromInline var errors: [UInt64]
   @usableFromInline var scanned: UInt64 = 0
   @usableFromInline var interval: Histogram<UInt64>
@@ -21,6 +23,7 @@ public struct Recorder {
 
   public init(openLoop: Bool = false) {
     histograms = OpKind.allCases.map { _ in Histograms.latency() }
+    counts = Array(repeating: 0, count: OpKind.allCases.count)
     errors = Array(repeating: 0, count: OpKind.allCases.count)
     interval = Histograms.interval()
     if openLoop {
@@ -47,9 +50,18 @@ public struct Recorder {
   public mutating func record(_ kind: OpKind, ok: Bool, nanoseconds: UInt64, at tick: UInt64) {
     let k = kind.rawValue
     histograms[k].record(nanoseconds)
+    counts[k] &+= 1
     if !ok { errors[k] &+= 1 }
     if tick >= nextIntervalTick { roll(to: tick) }
     interval.record(nanoseconds)
+    intervalOps &+= 1
+  }
+
+  /// Counts an op that was not timed (latency sampling).
+  @inlinable @inline(__always)
+  public mutating func count(_ kind: OpKind, ok: Bool) {
+    counts[kind.rawValue] &+= 1
+    if !ok { errors[kind.rawValue] &+= 1 }
     intervalOps &+= 1
   }
 
@@ -72,6 +84,7 @@ public struct Recorder {
   public mutating func merge(_ other: Recorder) {
     for k in 0..<histograms.count {
       histograms[k].add(other.histograms[k])
+      counts[k] += other.counts[k]
       errors[k] += other.errors[k]
     }
     scanned += other.scanned
@@ -105,10 +118,9 @@ public struct Recorder {
   /// Per-op results, for op types that ran.
   public var results: [OpKind: OpResult] {
     var out: [OpKind: OpResult] = [:]
-    for k in OpKind.allCases where histograms[k.rawValue].totalCount > 0 {
+    for k in OpKind.allCases where counts[k.rawValue] > 0 {
       out[k] = OpResult(
-        count: histograms[k.rawValue].totalCount, errors: errors[k.rawValue],
-        histogram: histograms[k.rawValue])
+        count: counts[k.rawValue], errors: errors[k.rawValue], histogram: histograms[k.rawValue])
     }
     return out
   }

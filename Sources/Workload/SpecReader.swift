@@ -145,7 +145,7 @@ struct SpecReader {
     "name", "description", "records", "operations", "duration", "warmup", "load_threads", "threads",
     "mix",
     "request_distribution", "insert_order", "keys", "value_size", "scan_length", "engines",
-    "repeats", "seed", "allocator",
+    "repeats", "seed", "allocator", "latency_sampling",
     "interval", "percentiles", "target",
   ]
 
@@ -190,6 +190,9 @@ struct SpecReader {
     if let n = f.take("engines") { spec.engines = try engines(n) }
     if let n = f.take("repeats") { spec.repeats = try int(n, "repeats", min: 1) }
     if let n = f.take("seed") { spec.seed = UInt64(truncatingIfNeeded: try int(n, "seed")) }
+    if let n = f.take("latency_sampling") {
+      spec.latencySampling = try int(n, "latency_sampling", min: 1)
+    }
     if let n = f.take("allocator") { spec.allocator = try allocator(n) }
     if let n = f.take("interval") { spec.interval = try double(n, "interval", in: 0.01...3600) }
     if let n = f.take("percentiles") {

@@ -141,6 +141,9 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
   /// Open-loop target rates for the run phase, ops/s over all threads (YCSB `target`); empty
   /// for a closed loop, several for a sweep of offered load.
   public var targets: [Double] = []
+  /// Time one op in this many (1 = every op). Untimed ops run back to back, so throughput is that
+  /// of a plain loop and ops cheaper than the timer are still measured (PiBench's sampling).
+  public var latencySampling: Int = 1
   /// jemalloc settings applied before the first cell (`allocator: {dirty_decay_ms: …}`), by
   /// mallctl name without the `arenas.` prefix.
   public var allocator: [String: Int] = [:]

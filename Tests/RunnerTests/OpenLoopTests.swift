@@ -81,3 +81,20 @@ final class StallEngine: IndexEngine {
     #expect(ycsb.targets.isEmpty)
   }
 }
+
+@Suite struct LatencySamplingTests {
+  @Test func everyOpCountsButOnlyEveryKthIsTimed() throws {
+    var s = smallSpec([.read: 0.7, .update: 0.3], ops: 10_000)
+    s.latencySampling = 100
+    let context = RunContext(
+      timer: .calibrated(millis: 10), progress: ProgressReporter(enabled: false))
+    let run = try #require(
+      try EngineEntry(SortedMapEngine.self).measure(plan(s), context: context).run)
+    let counted = run.ops.values.reduce(0) { $0 + $1.count }
+    let timed = run.ops.values.reduce(0) { $0 + $1.histogram.totalCount }
+    #expect(counted == 10_000 && timed == 100)
+    #expect(run.intervals.reduce(0) { $0 + $1.ops } == 10_000)
+    let spec = try WorkloadLoader.parse("latency_sampling: 100\n", file: "w.yaml", overrides: [])
+    #expect(spec.latencySampling == 100)
+  }
+}
