@@ -29,7 +29,8 @@ public enum CellRunner {
     var load = PhaseRunner.measure(
       phase: .load, label: label, states: loadStates, operations: loadStreams.map { _ in .max },
       duration: nil,
-      warmup: .none, interval: spec.interval, context: context, body: body)
+      warmup: .none, interval: spec.interval, context: context,
+      sampleEvery: plan.trace == nil ? spec.latencySampling : 1, body: body)
     load.memoryBefore = memoryBefore
     // Engine stats may walk the whole structure: take them once per phase.
     let loaded = engine.stats
