@@ -81,7 +81,8 @@ struct RunCommand: ParsableCommand {
     progress.say("bench: \(spec.name): \(cells.count) cell(s) → \(writer.directory)")
     let context = RunContext(timer: timer, progress: progress)
     var results: [CellResult] = []
-    for (plan, entry) in cells {
+    var queue = cells[...]
+    while let (plan, entry) = queue.popFirst() {
       let result: CellResult
       do { result = try entry.measure(plan, context: context) } catch let e as EngineOptionError {
         try writer.finish(.failed)
@@ -91,6 +92,22 @@ struct RunCommand: ParsableCommand {
       }
       results.append(result)
       try writer.add(result)
+      // target: auto: this closed-loop cell found the maximum; sweep fractions of it next.
+      if !spec.autoTargetFractions.isEmpty, plan.target == nil, plan.trace == nil,
+        let run = result.run, run.throughput > 0
+      {
+        let sweep = spec.autoTargetFractions.map { f -> (CellPlan, EngineEntry) in
+          var p = plan
+          p.target = (run.throughput * f).rounded()
+          return (p, entry)
+        }
+        queue.insert(contentsOf: sweep, at: queue.startIndex)
+        let total = results.count + queue.count
+        for i in queue.indices {
+          queue[i].0.index = results.count + 1 + (i - queue.startIndex)
+          queue[i].0.total = total
+        }
+      }
       if let target = plan.target, let r = result.run, r.throughput < 0.98 * target {
         progress.say(
           "warning: \(plan.engine.name) \(plan.variant) t=\(plan.threads) could not keep up with target \(Int(target)) ops/s: achieved \(Int(r.throughput)) (\(String(format: "%.1f", 100 * (1 - r.throughput / target))) % short); latencies are at the achieved rate"

@@ -202,10 +202,14 @@ struct SpecReader {
       spec.percentiles = try items.map { try double($0, "percentiles", in: 0...100) }
     }
     if let n = f.take("target") {
-      let list: [SpecNode]
-      if case .sequence(let items, _) = n { list = items } else { list = [n] }
-      // YCSB's target=0 means no throttling.
-      spec.targets = try list.map { try double($0, "target", in: 0...1e12) }.filter { $0 > 0 }
+      if case .scalar("auto", _) = n {
+        spec.autoTargetFractions = WorkloadSpec.autoFractions
+      } else {
+        let list: [SpecNode]
+        if case .sequence(let items, _) = n { list = items } else { list = [n] }
+        // YCSB's target=0 means no throttling.
+        spec.targets = try list.map { try double($0, "target", in: 0...1e12) }.filter { $0 > 0 }
+      }
     }
     try f.finish(allowed: Self.topFields)
     return spec

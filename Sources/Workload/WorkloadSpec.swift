@@ -141,6 +141,9 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
   /// Open-loop target rates for the run phase, ops/s over all threads (YCSB `target`); empty
   /// for a closed loop, several for a sweep of offered load.
   public var targets: [Double] = []
+  /// `target: auto`: measure the closed-loop maximum first, then sweep these fractions of it.
+  public var autoTargetFractions: [Double] = []
+  public static let autoFractions = (1...10).map { Double($0) / 10 }
   /// Time one op in this many (1 = every op). Untimed ops run back to back, so throughput is that
   /// of a plain loop and ops cheaper than the timer are still measured (PiBench's sampling).
   public var latencySampling: Int = 1

@@ -37,6 +37,26 @@ import Testing
     #expect(Bench.run(["list"]) == 0)
   }
 
+  @Test func targetAutoSweepsFractionsOfTheClosedLoopMaximum() throws {
+    let spec = write(
+      "records: 200\noperations: 3000\nmix: {read: 1.0}\nkeys: int64\nengines: [hashmap]\ntarget: auto\n",
+      "auto.yaml")
+    let out = NSTemporaryDirectory() + "tb-cli-auto-\(getpid())"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    #expect(Bench.run(["run", spec, "--out", out, "--quiet"]) == 0)
+    let rows = try String(contentsOfFile: "\(out)/summary.csv", encoding: .utf8)
+      .split(separator: "\n").dropFirst().map {
+        $0.split(separator: ",", omittingEmptySubsequences: false)
+      }
+    let runAll = rows.filter { $0[7] == "run" && $0[8] == "all" }
+    #expect(runAll.count == 11)
+    let closed = try #require(runAll.first { $0[6].isEmpty })
+    let targets = runAll.compactMap { Double($0[6]) }.sorted()
+    let maximum = Double(closed[12])!
+    #expect(targets.count == 10)
+    #expect(abs(targets.last! - maximum) <= 1 && abs(targets.first! - maximum / 10) <= 1)
+  }
+
   @Test func runAndVerifyAndTraceReplay() throws {
     let spec = write(good, "run.yaml")
     let out = NSTemporaryDirectory() + "tb-cli-out-\(getpid())"
