@@ -1,22 +1,31 @@
 /// The trusted model every engine is checked against, deliberately simple so it is obviously
-/// right: a dictionary for values and a sorted array of keys for order (O(n) inserts, fine for
-/// tests and `--verify`). It shares no code with any engine.
+/// right: a dictionary for values, and the keys in order as a list of sorted blocks of at most
+/// `blockLimit` keys (binary search over block ends, then within the block), so inserts cost
+/// O(√n) and `--verify` stays usable at millions of keys. It shares no code with any engine.
 public struct ReferenceModel {
   private var values: [ByteString: ByteString] = [:]
-  private var keys: [ByteString] = []
+  /// Sorted blocks whose concatenation is every key in order; only the first may be empty.
+  private var blocks: [[ByteString]] = [[]]
+  static let blockLimit = 1024
 
   public init() {}
 
-  public var count: Int { keys.count }
+  public var count: Int { values.count }
 
-  /// Index of the first key ≥ `key`.
-  private func lowerBound(_ key: ByteString) -> Int {
-    var (lo, hi) = (0, keys.count)
+  /// The block and index of the first key ≥ `key` (the end of the last block when none is).
+  private func lowerBound(_ key: ByteString) -> (block: Int, index: Int) {
+    var (lo, hi) = (0, blocks.count - 1)
     while lo < hi {
       let mid = (lo + hi) / 2
-      if keys[mid] < key { lo = mid + 1 } else { hi = mid }
+      if blocks[mid].last! < key { lo = mid + 1 } else { hi = mid }
     }
-    return lo
+    let keys = blocks[lo]
+    var (a, b) = (0, keys.count)
+    while a < b {
+      let mid = (a + b) / 2
+      if keys[mid] < key { a = mid + 1 } else { b = mid }
+    }
+    return (lo, a)
   }
 
   public func get(_ key: ByteString) -> ByteString? { values[key] }
@@ -24,7 +33,13 @@ public struct ReferenceModel {
   public mutating func insert(_ key: ByteString, _ value: ByteString) -> Bool {
     guard values[key] == nil else { return false }
     values[key] = value
-    keys.insert(key, at: lowerBound(key))
+    let (b, i) = lowerBound(key)
+    blocks[b].insert(key, at: i)
+    if blocks[b].count > Self.blockLimit {
+      let upper = Array(blocks[b][(Self.blockLimit / 2)...])
+      blocks[b].removeSubrange((Self.blockLimit / 2)...)
+      blocks.insert(upper, at: b + 1)
+    }
     return true
   }
 
@@ -36,16 +51,28 @@ public struct ReferenceModel {
 
   public mutating func remove(_ key: ByteString) -> Bool {
     guard values.removeValue(forKey: key) != nil else { return false }
-    keys.remove(at: lowerBound(key))
+    let (b, i) = lowerBound(key)
+    blocks[b].remove(at: i)
+    if blocks[b].isEmpty && blocks.count > 1 { blocks.remove(at: b) }
     return true
   }
 
   /// Up to `limit` entries with key ≥ `key`, ascending.
   public func scan(from key: ByteString, limit: Int) -> [(ByteString, ByteString)] {
-    let start = lowerBound(key)
-    return keys[start..<min(keys.count, start + min(limit, keys.count))].map { ($0, values[$0]!) }
+    var (b, i) = lowerBound(key)
+    var out: [(ByteString, ByteString)] = []
+    while out.count < limit && b < blocks.count {
+      if i < blocks[b].count {
+        let k = blocks[b][i]
+        out.append((k, values[k]!))
+        i += 1
+      } else {
+        (b, i) = (b + 1, 0)
+      }
+    }
+    return out
   }
 
   /// Every entry, ascending.
-  public var entries: [(ByteString, ByteString)] { keys.map { ($0, values[$0]!) } }
+  public var entries: [(ByteString, ByteString)] { blocks.joined().map { ($0, values[$0]!) } }
 }

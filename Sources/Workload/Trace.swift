@@ -1,3 +1,4 @@
+import EngineKit
 import Foundation
 
 /// A recorded operation stream: per phase, per thread, the exact operations (kind, key bytes,
@@ -237,7 +238,7 @@ public struct TraceWriter {
         out.append(contentsOf: op.key)
       case .csv:
         out += Array(
-          "\(phase.rawValue),\(thread),\(op.kind.name),\(hex(op.key)),\(op.value.count),\(op.scanLength)\n"
+          "\(phase.rawValue),\(thread),\(op.kind.name),\(hexString(op.key)),\(op.value.count),\(op.scanLength)\n"
             .utf8)
       }
     }
@@ -252,17 +253,6 @@ public struct TraceWriter {
     }
     try AtomicFile.write(Data(out), to: path)
     return written
-  }
-
-  static func hex(_ b: UnsafeRawBufferPointer) -> String {
-    let d = Array("0123456789abcdef".utf8)
-    var s = [UInt8]()
-    s.reserveCapacity(b.count * 2)
-    for x in b {
-      s.append(d[Int(x >> 4)])
-      s.append(d[Int(x & 15)])
-    }
-    return String(decoding: s, as: UTF8.self)
   }
 }
 

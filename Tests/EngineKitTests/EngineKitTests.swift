@@ -100,3 +100,31 @@ final class ForgetfulEngine: IndexEngine {
     #expect(EngineOptions(["b": "2", "a": "1"]).label == "a=1,b=2")
   }
 }
+
+@Suite struct ReferenceModelTests {
+  @Test func blocksKeepOrderThroughSplitsAndRemovals() {
+    var model = ReferenceModel()
+    var truth: [UInt32: UInt8] = [:]
+    var x: UInt32 = 12345
+    func key(_ k: UInt32) -> ByteString { ByteString(withUnsafeBytes(of: k.bigEndian, Array.init)) }
+    for step in 0..<20_000 {
+      x = x &* 1_664_525 &+ 1_013_904_223
+      let k = x % 6000
+      if step % 3 == 2 {
+        #expect(model.remove(key(k)) == (truth.removeValue(forKey: k) != nil))
+      } else {
+        let inserted = model.insert(key(k), ByteString([UInt8(step & 0xff)]))
+        #expect(inserted == (truth[k] == nil))
+        if inserted { truth[k] = UInt8(step & 0xff) }
+      }
+    }
+    let sorted = truth.keys.sorted()
+    #expect(model.count == sorted.count)
+    #expect(model.entries.map(\.0) == sorted.map(key))
+    let from = sorted[sorted.count / 2]
+    #expect(
+      model.scan(from: key(from), limit: 1500).map(\.0)
+        == sorted.filter { $0 >= from }.prefix(1500).map(key))
+    #expect(model.scan(from: key(7000), limit: 10).isEmpty)
+  }
+}
