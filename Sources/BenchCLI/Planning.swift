@@ -91,6 +91,12 @@ enum Planner {
     for r in 0..<spec.repeats {
       for (choice, entry) in engines {
         for t in sweep {
+          do {
+            _ = try PlacementPlan(
+              spec.placement, threads: max(t, spec.loadThreads), topology: .current())
+          } catch let e as PlacementError {
+            throw SpecError(file: spec.file, line: nil, field: e.field, message: e.message)
+          }
           for target in trace == nil && !spec.targets.isEmpty
             ? spec.targets.map(Optional.some) : [nil]
           {

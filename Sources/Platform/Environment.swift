@@ -8,6 +8,8 @@ public struct EnvironmentInfo: Codable, Sendable {
   public var logicalCPUs: Int
   public var numaNodes: Int
   public var cpusPerNode: [[Int]]
+  /// NUMA distances between nodes (10 = local).
+  public var numaDistances: [[Int]]
   public var kernel: String
   public var clockSource: String
   public var transparentHugePages: String
@@ -40,6 +42,7 @@ public struct EnvironmentInfo: Codable, Sendable {
       logicalCPUs: ProcessInfo.processInfo.activeProcessorCount,
       numaNodes: topology.nodes.count,
       cpusPerNode: topology.nodes.map(\.cpus),
+      numaDistances: topology.distances,
       kernel: kernel,
       clockSource: firstLine("/sys/devices/system/clocksource/clocksource0/current_clocksource"),
       transparentHugePages: firstLine("/sys/kernel/mm/transparent_hugepage/enabled"),
@@ -97,8 +100,18 @@ public struct Topology: Codable, Sendable, Equatable {
   public struct Node: Codable, Sendable, Equatable {
     public var id: Int
     public var cpus: [Int]
+    public init(id: Int, cpus: [Int]) { (self.id, self.cpus) = (id, cpus) }
   }
   public var nodes: [Node]
+  /// NUMA distances between the nodes (libnuma's `numa_distance`, 10 = local); empty when NUMA
+  /// is unavailable.
+  public var distances: [[Int]] = []
+
+  /// A given topology (tests inject multi-node machines with this).
+  public init(nodes: [Node], distances: [[Int]] = []) {
+    self.nodes = nodes
+    self.distances = distances
+  }
 
   public static func current() -> Topology {
     let cpuCount = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
@@ -110,7 +123,10 @@ public struct Topology: Codable, Sendable, Equatable {
       let cpus = (0..<Int(numa_num_configured_cpus())).filter { numa_node_of_cpu(Int32($0)) == id }
       if !cpus.isEmpty { nodes.append(Node(id: id, cpus: cpus)) }
     }
+    let distances = nodes.map { a in nodes.map { b in Int(numa_distance(Int32(a.id), Int32(b.id))) }
+    }
     return nodes.isEmpty
-      ? Topology(nodes: [Node(id: 0, cpus: Array(0..<cpuCount))]) : Topology(nodes: nodes)
+      ? Topology(nodes: [Node(id: 0, cpus: Array(0..<cpuCount))])
+      : Topology(nodes: nodes, distances: distances)
   }
 }

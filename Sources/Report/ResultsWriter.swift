@@ -150,6 +150,8 @@ public struct CellRecord: Codable {
   /// Open loop: the offered rate and the rate achieved in the run phase, ops/s.
   public var target: Double?
   public var achieved: Double?
+  /// The placement each run-phase client thread obtained (CPU, memory policy).
+  public var placements: [ThreadPlacement]
   public var loadSeconds: Double?
   public var runSeconds: Double?
   public var interrupted: Bool
@@ -165,6 +167,7 @@ public struct CellRecord: Codable {
     threads = c.plan.threads
     repeatIndex = c.plan.repeatIndex
     target = c.plan.target
+    placements = (c.run ?? c.load)?.placements ?? []
     achieved = c.plan.target == nil ? nil : c.run?.throughput
     loadSeconds = c.load?.seconds
     runSeconds = c.run?.seconds

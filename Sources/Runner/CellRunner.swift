@@ -26,11 +26,15 @@ public enum CellRunner {
         shared, stream: &stream, recorder: &recorder, value: &value, stop: stop,
         recording: recording, timer: context.timer, progress: progress, slot: slot)
     }
+    func placement(_ threads: Int) -> PlacementPlan? {
+      try? PlacementPlan(spec.placement, threads: threads, topology: .current())
+    }
     var load = PhaseRunner.measure(
       phase: .load, label: label, states: loadStates, operations: loadStreams.map { _ in .max },
       duration: nil,
       warmup: .none, interval: spec.interval, context: context,
-      sampleEvery: plan.trace == nil ? spec.latencySampling : 1, body: body)
+      sampleEvery: plan.trace == nil ? spec.latencySampling : 1,
+      placement: placement(loadStreams.count), body: body)
     load.memoryBefore = memoryBefore
     // Engine stats may walk the whole structure: take them once per phase.
     let loaded = engine.stats
@@ -46,7 +50,8 @@ public enum CellRunner {
       phase: .run, label: label, states: runStates, operations: operations,
       duration: plan.trace == nil ? spec.duration : nil,
       warmup: plan.trace == nil ? spec.warmup : .none, interval: spec.interval, context: context,
-      target: plan.target, sampleEvery: plan.trace == nil ? spec.latencySampling : 1, body: body)
+      target: plan.target, sampleEvery: plan.trace == nil ? spec.latencySampling : 1,
+      placement: placement(n), body: body)
     result.engineStats = engine.stats
     result.run?.keys = result.engineStats.keys
     return result

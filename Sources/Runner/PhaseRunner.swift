@@ -31,6 +31,12 @@ public enum PhaseRunner {
     let finished = Atomic<Int>(0)
   }
 
+  /// What each thread observed of its placement (written by that thread before the start gate).
+  final class Observed: @unchecked Sendable {
+    var items: [ThreadPlacement?]
+    init(count: Int) { items = Array(repeating: nil, count: count) }
+  }
+
   /// Per-thread state of a phase (stream, recorder, value buffer), built before the engine
   /// exists so the allocator figures of the phase count the engine alone.
   public final class ThreadStates: @unchecked Sendable {
@@ -45,8 +51,9 @@ public enum PhaseRunner {
   public static func measure(
     phase: Phase, label: String, states: ThreadStates, operations: [UInt64], duration: Double?,
     warmup: Warmup, interval: Double, context: RunContext, target: Double? = nil,
-    sampleEvery: Int = 1, body: @escaping ClientBody
+    sampleEvery: Int = 1, placement: PlacementPlan? = nil, body: @escaping ClientBody
   ) -> PhaseResult {
+    let observed = Observed(count: states.count)
     let n = states.count
     if case .none = warmup {
     } else {
@@ -63,13 +70,13 @@ public enum PhaseRunner {
       _ = drive(
         threads: n, label: "\(label) warm-up", phase: "warm-up", expected: warmOps,
         duration: warmSeconds, interval: interval, context: context, states: states,
-        recording: false, target: target, body: body)
+        recording: false, target: target, placement: placement, observed: observed, body: body)
     }
     let before = Allocator.snapshot()
     let (seconds, samples, interrupted) = drive(
       threads: n, label: label, phase: phase.rawValue, expected: operations, duration: duration,
       interval: interval, context: context, states: states, recording: true, target: target,
-      sampleEvery: sampleEvery, body: body)
+      sampleEvery: sampleEvery, placement: placement, observed: observed, body: body)
     let after = Allocator.snapshot()
     var merged = Recorder()
     for s in states.items {
@@ -88,14 +95,15 @@ public enum PhaseRunner {
     return PhaseResult(
       phase: phase, threads: n, seconds: seconds, ops: merged.results, intervals: intervals,
       memoryBefore: before, memoryAfter: after, keys: 0, scannedEntries: merged.scanned,
-      interrupted: interrupted, intended: merged.intendedResults, pacing: merged.pacingResult)
+      interrupted: interrupted, intended: merged.intendedResults, pacing: merged.pacingResult,
+      placements: observed.items.compactMap { $0 })
   }
 
   static func drive(
     threads n: Int, label: String, phase: String, expected: [UInt64], duration: Double?,
     interval: Double,
     context: RunContext, states: ThreadStates, recording: Bool, target: Double?,
-    sampleEvery: Int = 1, body: @escaping ClientBody
+    sampleEvery: Int = 1, placement: PlacementPlan?, observed: Observed, body: @escaping ClientBody
   ) -> (seconds: Double, memory: [Int: (UInt64, UInt64)], interrupted: Bool) {
     let timer = context.timer
     let gate = Gate()
@@ -105,6 +113,7 @@ public enum PhaseRunner {
     let intervalTicks = timer.ticks(nanoseconds: UInt64(interval * 1e9))
     let durationTicks = duration.map { timer.ticks(nanoseconds: UInt64($0 * 1e9)) }
     let group = ThreadGroup(count: n) { i in
+      if let p = placement { observed.items[i] = p.apply(thread: i) }
       gate.ready.add(1, ordering: .releasing)
       var start: UInt64 = 0
       while true {

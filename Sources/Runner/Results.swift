@@ -95,6 +95,8 @@ public struct PhaseResult: Sendable {
   /// issued (the pacing error).
   public var intended: [OpKind: OpResult] = [:]
   public var pacing: OpResult? = nil
+  /// Where each client thread ran and its memory policy, as the thread itself observed them.
+  public var placements: [ThreadPlacement] = []
 
   public var totalOps: UInt64 { ops.values.reduce(0) { $0 + $1.count } }
   public var throughput: Double { seconds > 0 ? Double(totalOps) / seconds : 0 }

@@ -145,7 +145,7 @@ struct SpecReader {
     "name", "description", "records", "operations", "duration", "warmup", "load_threads", "threads",
     "mix",
     "request_distribution", "insert_order", "keys", "value_size", "scan_length", "engines",
-    "repeats", "seed", "allocator", "latency_sampling",
+    "repeats", "seed", "allocator", "latency_sampling", "placement",
     "interval", "percentiles", "target",
   ]
 
@@ -190,6 +190,7 @@ struct SpecReader {
     if let n = f.take("engines") { spec.engines = try engines(n) }
     if let n = f.take("repeats") { spec.repeats = try int(n, "repeats", min: 1) }
     if let n = f.take("seed") { spec.seed = UInt64(truncatingIfNeeded: try int(n, "seed")) }
+    if let n = f.take("placement") { spec.placement = try placement(n) }
     if let n = f.take("latency_sampling") {
       spec.latencySampling = try int(n, "latency_sampling", min: 1)
     }
@@ -332,6 +333,46 @@ struct SpecReader {
     default:
       throw fail("keys.shape", n, "'\(shape)' is not a key shape (use ycsb | int64 | onode)")
     }
+  }
+
+  /// `placement: {cpus: compact | scatter | [0, 2], memory: local | {bind: [0]} |
+  /// {interleave: [0, 1]} | {preferred: 0}}`. Whether the CPUs and nodes exist is checked
+  /// against the machine when the run is planned.
+  func placement(_ n: SpecNode) throws -> Placement {
+    let f = try Fields(self, n, path: "placement")
+    var p = Placement()
+    if let c = f.take("cpus") {
+      switch c {
+      case .scalar("compact", _): p.cpus = .compact
+      case .scalar("scatter", _): p.cpus = .scatter
+      case .scalar("none", _), .scalar("unpinned", _): p.cpus = .unpinned
+      case .sequence: p.cpus = .list(try intList(c, "placement.cpus", min: 0))
+      default:
+        throw fail(
+          "placement.cpus", c, "use compact | scatter | unpinned, or a CPU list such as [0, 2]")
+      }
+    }
+    if let m = f.take("memory") {
+      if case .scalar("local", _) = m {
+        p.memory = .local
+      } else {
+        let g = try Fields(self, m, path: "placement.memory")
+        if let v = g.take("bind") {
+          p.memory = .bind(try intList(v, "placement.memory.bind", min: 0))
+        } else if let v = g.take("interleave") {
+          p.memory = .interleave(try intList(v, "placement.memory.interleave", min: 0))
+        } else if let v = g.take("preferred") {
+          p.memory = .preferred(try int(v, "placement.memory.preferred", min: 0))
+        } else {
+          throw fail(
+            "placement.memory", m,
+            "use local, {bind: [nodes]}, {interleave: [nodes]} or {preferred: node}")
+        }
+        try g.finish(allowed: ["bind", "interleave", "preferred"])
+      }
+    }
+    try f.finish(allowed: ["cpus", "memory"])
+    return p
   }
 
   /// `allocator: {dirty_decay_ms: 0, muzzy_decay_ms: 0}`: jemalloc's page-return delays, set at
