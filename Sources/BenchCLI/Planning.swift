@@ -91,33 +91,35 @@ enum Planner {
     for r in 0..<spec.repeats {
       for (choice, entry) in engines {
         for t in sweep {
-          do {
-            _ = try PlacementPlan(
-              spec.placement, threads: max(t, spec.loadThreads), topology: .current())
-          } catch let e as PlacementError {
-            throw SpecError(file: spec.file, line: nil, field: e.field, message: e.message)
-          }
-          for target in trace == nil && !spec.targets.isEmpty
-            ? spec.targets.map(Optional.some) : [nil]
-          {
-            let options = EngineOptions(choice.options)
-            let wrapper = entry.descriptor.wrapper(
-              for: options, threads: max(t, trace?.load.count ?? spec.loadThreads))
-            if wrapper == .none && max(t, spec.loadThreads) > 1 && !entry.descriptor.threadSafe {
-              throw SpecError(
-                file: spec.file, line: choice.line == 0 ? nil : choice.line,
-                field: "engines.\(choice.name).concurrency",
-                message:
-                  "'\(choice.name)' is not thread-safe; with \(t) threads use concurrency: rwlock | partitioned"
-              )
+          for placement in spec.placements {
+            do {
+              _ = try PlacementPlan(
+                placement, threads: max(t, spec.loadThreads), topology: .current())
+            } catch let e as PlacementError {
+              throw SpecError(file: spec.file, line: nil, field: e.field, message: e.message)
             }
-            out.append(
-              (
-                CellPlan(
-                  spec: spec, engine: choice, wrapper: wrapper, threads: t, repeatIndex: r,
-                  index: 0,
-                  total: 0, trace: trace, target: target), entry
-              ))
+            for target in trace == nil && !spec.targets.isEmpty
+              ? spec.targets.map(Optional.some) : [nil]
+            {
+              let options = EngineOptions(choice.options)
+              let wrapper = entry.descriptor.wrapper(
+                for: options, threads: max(t, trace?.load.count ?? spec.loadThreads))
+              if wrapper == .none && max(t, spec.loadThreads) > 1 && !entry.descriptor.threadSafe {
+                throw SpecError(
+                  file: spec.file, line: choice.line == 0 ? nil : choice.line,
+                  field: "engines.\(choice.name).concurrency",
+                  message:
+                    "'\(choice.name)' is not thread-safe; with \(t) threads use concurrency: rwlock | partitioned"
+                )
+              }
+              out.append(
+                (
+                  CellPlan(
+                    spec: spec, engine: choice, wrapper: wrapper, threads: t, repeatIndex: r,
+                    index: 0,
+                    total: 0, trace: trace, target: target, placement: placement), entry
+                ))
+            }
           }
         }
       }

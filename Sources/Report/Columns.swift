@@ -8,15 +8,15 @@ import Workload
 /// The stable CSV layouts TreeBench writes (documented in the README; tests pin them).
 public enum Columns {
   public static let summary = [
-    "workload", "engine", "variant", "wrapper", "threads", "repeat", "target", "phase", "op",
-    "count",
+    "workload", "engine", "variant", "wrapper", "threads", "repeat", "target", "placement",
+    "phase", "op", "count",
     "errors", "seconds",
     "ops_per_sec", "mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "p9999_ns", "max_ns", "keys",
     "allocated_bytes", "resident_bytes", "bytes_per_key", "logical_bytes_per_key", "status",
   ]
   public static let timeseries = [
-    "workload", "engine", "variant", "wrapper", "threads", "repeat", "target", "phase", "interval",
-    "seconds",
+    "workload", "engine", "variant", "wrapper", "threads", "repeat", "target", "placement",
+    "phase", "interval", "seconds",
     "ops",
     "ops_per_sec", "p50_ns", "p99_ns", "allocated_bytes", "resident_bytes",
   ]
@@ -24,8 +24,8 @@ public enum Columns {
   /// when `source` is `rss`), the engine's own bytes, and what they mean per key.
   public static let memory =
     [
-      "workload", "engine", "variant", "wrapper", "threads", "repeat", "target", "phase", "source",
-      "keys",
+      "workload", "engine", "variant", "wrapper", "threads", "repeat", "target", "placement",
+      "phase", "source", "keys",
     ]
     + memoryFields.flatMap { ["\($0)_before", "\($0)_after"] }
     + ["engine_bytes", "bytes_per_key", "logical_bytes", "logical_bytes_per_key", "fragmentation"]
@@ -41,6 +41,7 @@ public enum Rows {
     [
       workload, c.plan.engine.name, c.plan.variant, c.plan.wrapper.rawValue, String(c.plan.threads),
       String(c.plan.repeatIndex), c.plan.target.map { String(format: "%.0f", $0) } ?? "",
+      c.plan.placement.label,
     ]
   }
 

@@ -17,12 +17,16 @@ public struct CellPlan: Sendable {
   public var trace: TraceTape?
   /// The run phase's open-loop rate (ops/s over all threads), or nil for a closed loop.
   public var target: Double? = nil
+  /// Where client threads run (one entry of the spec's placement sweep).
+  public var placement = Placement()
 
   public init(
     spec: WorkloadSpec, engine: EngineChoice, wrapper: ConcurrencyWrapper, threads: Int,
-    repeatIndex: Int, index: Int, total: Int, trace: TraceTape? = nil, target: Double? = nil
+    repeatIndex: Int, index: Int, total: Int, trace: TraceTape? = nil, target: Double? = nil,
+    placement: Placement = Placement()
   ) {
     self.target = target
+    self.placement = placement
     self.spec = spec
     self.engine = engine
     self.wrapper = wrapper
@@ -46,7 +50,7 @@ public struct CellPlan: Sendable {
   /// A file-name-safe identifier, e.g. `sortedmap-default-t2-r0`.
   public var slug: String {
     let raw =
-      "\(engine.name)-\(variant)-\(wrapper == .none ? "" : "\(wrapper.rawValue)-")t\(threads)-r\(repeatIndex)\(target.map { "-target\(Int($0))" } ?? "")"
+      "\(engine.name)-\(variant)-\(wrapper == .none ? "" : "\(wrapper.rawValue)-")t\(threads)-r\(repeatIndex)\(target.map { "-target\(Int($0))" } ?? "")\(placement == Placement() ? "" : "-" + placement.label)"
     return String(
       raw.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
   }

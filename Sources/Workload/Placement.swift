@@ -27,19 +27,21 @@ public struct Placement: Codable, Sendable, Equatable {
     self.memory = memory
   }
 
+  /// A comma-free label for result files, e.g. `compact/local` or `cpus 0+2/bind 0`.
   public var label: String {
+    func list(_ l: [Int]) -> String { l.map(String.init).joined(separator: "+") }
     let c: String
     switch cpus {
     case .unpinned: c = "unpinned"
     case .compact: c = "compact"
     case .scatter: c = "scatter"
-    case .list(let l): c = "cpus " + l.map(String.init).joined(separator: ",")
+    case .list(let l): c = "cpus " + list(l)
     }
     switch memory {
-    case .local: return c + ", local memory"
-    case .bind(let n): return c + ", bind " + n.map(String.init).joined(separator: ",")
-    case .interleave(let n): return c + ", interleave " + n.map(String.init).joined(separator: ",")
-    case .preferred(let n): return c + ", preferred \(n)"
+    case .local: return c + "/local"
+    case .bind(let n): return c + "/bind " + list(n)
+    case .interleave(let n): return c + "/interleave " + list(n)
+    case .preferred(let n): return c + "/preferred \(n)"
     }
   }
 }

@@ -190,7 +190,13 @@ struct SpecReader {
     if let n = f.take("engines") { spec.engines = try engines(n) }
     if let n = f.take("repeats") { spec.repeats = try int(n, "repeats", min: 1) }
     if let n = f.take("seed") { spec.seed = UInt64(truncatingIfNeeded: try int(n, "seed")) }
-    if let n = f.take("placement") { spec.placement = try placement(n) }
+    if let n = f.take("placement") {
+      if case .sequence(let items, _) = n, !items.isEmpty {
+        spec.placements = try items.map(placement)
+      } else {
+        spec.placements = [try placement(n)]
+      }
+    }
     if let n = f.take("latency_sampling") {
       spec.latencySampling = try int(n, "latency_sampling", min: 1)
     }

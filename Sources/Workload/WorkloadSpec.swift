@@ -141,8 +141,9 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
   /// Open-loop target rates for the run phase, ops/s over all threads (YCSB `target`); empty
   /// for a closed loop, several for a sweep of offered load.
   public var targets: [Double] = []
-  /// CPU pinning and memory policy of the client threads (load and run).
-  public var placement = Placement()
+  /// CPU pinning and memory policy of the client threads (load and run); more than one is a
+  /// sweep, like `threads`.
+  public var placements = [Placement()]
   /// `target: auto`: measure the closed-loop maximum first, then sweep these fractions of it.
   public var autoTargetFractions: [Double] = []
   public static let autoFractions = (1...10).map { Double($0) / 10 }

@@ -48,11 +48,11 @@ import Testing
       .split(separator: "\n").dropFirst().map {
         $0.split(separator: ",", omittingEmptySubsequences: false)
       }
-    let runAll = rows.filter { $0[7] == "run" && $0[8] == "all" }
+    let runAll = rows.filter { $0[8] == "run" && $0[9] == "all" }
     #expect(runAll.count == 11)
     let closed = try #require(runAll.first { $0[6].isEmpty })
     let targets = runAll.compactMap { Double($0[6]) }.sorted()
-    let maximum = Double(closed[12])!
+    let maximum = Double(closed[13])!
     #expect(targets.count == 10)
     #expect(abs(targets.last! - maximum) <= 1 && abs(targets.first! - maximum / 10) <= 1)
   }

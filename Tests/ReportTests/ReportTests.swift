@@ -12,15 +12,15 @@ import Workload
   @Test func csvHeadersArePinned() {
     #expect(
       Columns.summary.joined(separator: ",")
-        == "workload,engine,variant,wrapper,threads,repeat,target,phase,op,count,errors,seconds,ops_per_sec,mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,p9999_ns,max_ns,keys,allocated_bytes,resident_bytes,bytes_per_key,logical_bytes_per_key,status"
+        == "workload,engine,variant,wrapper,threads,repeat,target,placement,phase,op,count,errors,seconds,ops_per_sec,mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,p9999_ns,max_ns,keys,allocated_bytes,resident_bytes,bytes_per_key,logical_bytes_per_key,status"
     )
     #expect(
       Columns.timeseries.joined(separator: ",")
-        == "workload,engine,variant,wrapper,threads,repeat,target,phase,interval,seconds,ops,ops_per_sec,p50_ns,p99_ns,allocated_bytes,resident_bytes"
+        == "workload,engine,variant,wrapper,threads,repeat,target,placement,phase,interval,seconds,ops,ops_per_sec,p50_ns,p99_ns,allocated_bytes,resident_bytes"
     )
     #expect(
       Columns.memory.joined(separator: ",")
-        == "workload,engine,variant,wrapper,threads,repeat,target,phase,source,keys,allocated_before,allocated_after,active_before,active_after,resident_before,resident_after,mapped_before,mapped_after,metadata_before,metadata_after,retained_before,retained_after,small_requests_before,small_requests_after,large_requests_before,large_requests_after,engine_bytes,bytes_per_key,logical_bytes,logical_bytes_per_key,fragmentation"
+        == "workload,engine,variant,wrapper,threads,repeat,target,placement,phase,source,keys,allocated_before,allocated_after,active_before,active_after,resident_before,resident_after,mapped_before,mapped_after,metadata_before,metadata_after,retained_before,retained_after,small_requests_before,small_requests_after,large_requests_before,large_requests_after,engine_bytes,bytes_per_key,logical_bytes,logical_bytes_per_key,fragmentation"
     )
   }
 
@@ -89,7 +89,7 @@ import Workload
 
     let series = CSV.parse(try String(contentsOfFile: "\(dir)/timeseries.csv", encoding: .utf8))
     #expect(series[0] == Columns.timeseries)
-    let runOps = series.dropFirst().filter { $0[7] == "run" }.map { Int($0[10])! }.reduce(0, +)
+    let runOps = series.dropFirst().filter { $0[8] == "run" }.map { Int($0[11])! }.reduce(0, +)
     #expect(runOps == 3000)
 
     let memory = CSV.parse(try String(contentsOfFile: "\(dir)/memory.csv", encoding: .utf8))

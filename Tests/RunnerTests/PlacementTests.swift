@@ -68,7 +68,10 @@ import Workload
   @Test func specFieldsParse() throws {
     let s = try WorkloadLoader.parse(
       "placement: {cpus: [0, 1], memory: {interleave: [0]}}\n", file: "w.yaml", overrides: [])
-    #expect(s.placement == Placement(cpus: .list([0, 1]), memory: .interleave([0])))
+    #expect(s.placements == [Placement(cpus: .list([0, 1]), memory: .interleave([0]))])
+    let sweep = try WorkloadLoader.parse(
+      "placement: [{cpus: compact}, {cpus: scatter}]\n", file: "w.yaml", overrides: [])
+    #expect(sweep.placements.map(\.cpus) == [.compact, .scatter])
     #expect(throws: SpecError.self) {
       try WorkloadLoader.parse("placement: {cpus: everywhere}\n", file: "w.yaml", overrides: [])
     }
