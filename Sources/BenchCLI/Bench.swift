@@ -76,7 +76,7 @@ struct BenchCommand: ParsableCommand {
       "Runs in-memory ordered index engines under YCSB-style workloads and reports what they cost.",
     subcommands: [
       RunCommand.self, ValidateCommand.self, ListCommand.self, GenerateCommand.self,
-      MicroCommand.self, EnvCommand.self, CompareCommand.self,
+      MicroCommand.self, EnvCommand.self, CompareCommand.self, PlotCommand.self,
     ],
     defaultSubcommand: RunCommand.self)
 }

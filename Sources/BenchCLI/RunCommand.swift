@@ -43,6 +43,9 @@ struct RunCommand: ParsableCommand {
   @Flag(name: .long, help: "No progress line.")
   var quiet = false
 
+  @Flag(name: .long, help: "Draw the charts and report.html into the results folder afterwards.")
+  var plot = false
+
   func run() throws {
     let tape = try trace.map { try TraceTape.read(path: $0) }
     var spec: WorkloadSpec
@@ -125,6 +128,7 @@ struct RunCommand: ParsableCommand {
     print(SummaryTable.render(results), terminator: "")
     print(
       "results: \(writer.directory)\(interrupted ? " (interrupted: partial results kept)" : "")")
+    if plot { _ = try Plotter.draw([writer.directory], out: nil) }
     if interrupted { throw BenchExit(code: 130) }
   }
 

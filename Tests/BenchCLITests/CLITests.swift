@@ -37,6 +37,24 @@ import Testing
     #expect(Bench.run(["list"]) == 0)
   }
 
+  @Test func runWithPlotDrawsEveryChartItHasDataFor() throws {
+    let spec = write(
+      "records: 500\noperations: 2000\nthreads: [1, 2]\nmix: {read: 0.9, update: 0.1}\nkeys: int64\nengines: [sortedmap]\ninterval: 0.01\n",
+      "plot.yaml")
+    let out = NSTemporaryDirectory() + "tb-cli-plot-\(getpid())"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    #expect(Bench.run(["run", spec, "--out", out, "--quiet", "--plot"]) == 0)
+    for chart in ["throughput", "spectrum", "scaling", "memory"] {
+      let svg = try String(contentsOfFile: "\(out)/plots/\(chart).svg", encoding: .utf8)
+      #expect(svg.contains("<svg") && svg.contains("</svg>"))
+    }
+    // No open-loop sweep, so no load chart; the report links exactly the charts drawn.
+    #expect(!FileManager.default.fileExists(atPath: "\(out)/plots/load.svg"))
+    let html = try String(contentsOfFile: "\(out)/plots/report.html", encoding: .utf8)
+    #expect(html.contains("src=\"scaling.svg\"") && !html.contains("load.svg"))
+    #expect(Bench.run(["plot", out + "-missing"]) == 2)
+  }
+
   @Test func targetAutoSweepsFractionsOfTheClosedLoopMaximum() throws {
     let spec = write(
       "records: 200\noperations: 3000\nmix: {read: 1.0}\nkeys: int64\nengines: [hashmap]\ntarget: auto\n",

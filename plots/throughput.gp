@@ -1,0 +1,6 @@
+# Throughput over time: ops/s per interval of the run phase, one line per cell.
+load "plots/common.gp"
+set xlabel "seconds since the phase started"
+set ylabel "ops/s"
+set format y "%.1s%c"
+plot for [i=0:series-1] data index i using 1:2 with linespoints pt 7 ps 0.4 title columnheader(1)
