@@ -31,6 +31,16 @@ struct CompareCommand: ParsableCommand {
   @Option(name: .long, help: "text | markdown | csv")
   var format: String = "text"
 
+  @Option(name: .long, help: "Compare only these op rows (repeatable), e.g. --op all.")
+  var op: [String] = []
+
+  @Option(
+    name: .customLong("normalize-by"),
+    help:
+      "Divide every figure by this engine's (default variant) in the same cell and repeat, cancelling machine-wide speed shifts; e.g. sortedmap."
+  )
+  var normalizeBy: String?
+
   func run() throws {
     guard ["text", "markdown", "csv"].contains(format) else {
       throw SpecError(
@@ -53,7 +63,8 @@ struct CompareCommand: ParsableCommand {
     }
     let findings = Compare.run(
       baseline: try summary(baseline), candidate: try summary(candidate),
-      defaultThreshold: defaultThreshold, thresholds: perMetric)
+      defaultThreshold: defaultThreshold, thresholds: perMetric, ops: Set(op),
+      reference: normalizeBy)
     if findings.isEmpty {
       throw SpecError(
         file: candidate, line: nil, field: "summary.csv",

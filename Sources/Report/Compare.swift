@@ -35,17 +35,50 @@ public enum Compare {
     public var verdict: Verdict
   }
 
-  /// Per-cell medians of each metric, from a summary.csv text: [cell: [metric: samples]].
-  static func samples(_ text: String) -> [String: [String: [Double]]] {
+  /// Per-cell samples (one per repeat) of each metric, from a summary.csv text:
+  /// [cell: [metric: samples]]. With `reference`, each sample is divided by the same repeat's
+  /// value for the reference engine (default variant) in the same cell, which cancels shifts
+  /// that move the whole machine; the reference's own cells are left out.
+  static func samples(_ text: String, ops: Set<String>, reference: String? = nil)
+    -> [String: [String: [Double]]]
+  {
     let rows = CSV.parse(text)
     guard let header = rows.first else { return [:] }
     let index = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
+    func field(_ row: [String], _ name: String) -> String { index[name].map { row[$0] } ?? "" }
+    func identity(_ row: [String], engine: String? = nil, variant: String? = nil) -> String {
+      var parts: [String] = []
+      for name in Compare.identity {
+        var v = field(row, name)
+        if name == "engine", let e = engine { v = e }
+        if name == "variant", let x = variant { v = x }
+        if !v.isEmpty { parts.append(v) }
+      }
+      return parts.joined(separator: " ")
+    }
+    // [identity + repeat: [metric: value]]
+    var byRepeat: [String: [String: Double]] = [:]
+    for row in rows.dropFirst() where row.count == header.count {
+      for m in metrics {
+        if let v = Double(field(row, m.column)) {
+          byRepeat[identity(row) + "#" + field(row, "repeat"), default: [:]][m.column] = v
+        }
+      }
+    }
     var out: [String: [String: [Double]]] = [:]
     for row in rows.dropFirst() where row.count == header.count {
-      let cell = identity.compactMap { index[$0].map { row[$0] } }.filter { !$0.isEmpty }
-        .joined(separator: " ")
+      if !ops.isEmpty && !ops.contains(field(row, "op")) { continue }
+      if let ref = reference, field(row, "engine") == ref { continue }
+      let cell = identity(row)
+      let refKey = reference.map {
+        identity(row, engine: $0, variant: "default") + "#" + field(row, "repeat")
+      }
       for m in metrics {
-        guard let i = index[m.column], let v = Double(row[i]) else { continue }
+        guard var v = Double(field(row, m.column)) else { continue }
+        if let k = refKey {
+          guard let r = byRepeat[k]?[m.column], r > 0 else { continue }
+          v /= r
+        }
         out[cell, default: [:]][m.column, default: []].append(v)
       }
     }
@@ -53,13 +86,15 @@ public enum Compare {
   }
 
   /// Compares `candidate` against `baseline` (summary.csv texts). `thresholds` are relative
-  /// changes (0.05 = 5 %) per metric column; `defaultThreshold` covers the rest.
+  /// changes (0.05 = 5 %) per metric column; `defaultThreshold` covers the rest. `ops` limits
+  /// the comparison to those op rows (`all`, `read`, …); empty compares every row. `reference`
+  /// compares every engine relative to that engine in the same run (see `samples`).
   public static func run(
     baseline: String, candidate: String, defaultThreshold: Double = 0.05,
-    thresholds: [String: Double] = [:]
+    thresholds: [String: Double] = [:], ops: Set<String> = [], reference: String? = nil
   ) -> [Finding] {
-    let base = samples(baseline)
-    let cand = samples(candidate)
+    let base = samples(baseline, ops: ops, reference: reference)
+    let cand = samples(candidate, ops: ops, reference: reference)
     var findings: [Finding] = []
     for cell in base.keys.sorted() {
       guard let c = cand[cell] else { continue }

@@ -3,17 +3,38 @@ import Testing
 @testable import Report
 
 @Suite struct CompareTests {
-  /// A summary.csv with one run-phase `all` row per repeat.
-  func summary(ops: [Double], p99: [Double]) -> String {
+  /// A summary.csv with one run-phase `all` row per repeat (for `engine`), plus `extra` rows.
+  func summary(ops: [Double], p99: [Double], engine: String = "art", extra: String = "") -> String {
     let rows = zip(ops, p99).enumerated().map { r, v -> [String] in
       let values: [String: String] = [
-        "workload": "w", "engine": "art", "variant": "default", "wrapper": "none", "threads": "1",
+        "workload": "w", "engine": engine, "variant": "default", "wrapper": "none", "threads": "1",
         "repeat": String(r), "target": "", "placement": "unpinned/local", "phase": "run",
         "op": "all", "ops_per_sec": String(v.0), "p99_ns": String(v.1),
       ]
       return Columns.summary.map { values[$0] ?? "" }
     }
-    return CSV.render(header: Columns.summary, rows: rows)
+    return CSV.render(header: Columns.summary, rows: rows) + extra
+  }
+
+  @Test func normalizingByAReferenceEngineCancelsAMachineWideSlowdown() {
+    // The candidate machine ran everything 40 % slower: art and the reference moved together.
+    func run(_ art: [Double], _ reference: [Double]) -> String {
+      let ref = summary(ops: reference, p99: [50, 50, 50], engine: "sortedmap")
+      let rows = CSV.parse(summary(ops: art, p99: [80, 80, 80])).dropFirst()
+      return ref + rows.map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\n")
+        + "\n"
+    }
+    let baseline = run([100, 101, 99], [50, 51, 49])
+    let slower = run([60, 61, 59], [30, 30.5, 29.5])
+    #expect(Compare.exitCode(Compare.run(baseline: baseline, candidate: slower)) == 2)
+    let relative = Compare.run(baseline: baseline, candidate: slower, reference: "sortedmap")
+    #expect(relative.allSatisfy { !$0.cell.contains("sortedmap") })
+    #expect(relative.first { $0.metric == "ops_per_sec" }!.verdict == .unchanged)
+    // A real art regression still shows once normalised.
+    let worse = run([60, 61, 59], [50, 51, 49])
+    #expect(
+      Compare.exitCode(Compare.run(baseline: baseline, candidate: worse, reference: "sortedmap"))
+        == 2)
   }
 
   @Test func aClearDropIsARegressionAndExitsTwo() {
