@@ -196,7 +196,7 @@ struct ListCommand: ParsableCommand {
       }
     }
     print(
-      "Key shapes: ycsb (prefix, zero_padding), int64, onode (layout objects | grid; see workloads/README.md)"
+      "Key shapes: ycsb (prefix, zero_padding), int64, onode (layout objects | grid), path (depth, fanout, files, name_length); see workloads/README.md"
     )
     print(
       "Request distributions: uniform, sequential, zipfian(constant), scrambled_zipfian(constant), latest(constant), hotspot(data_fraction, op_fraction), exponential(percentile, fraction), selfsimilar(skew)"

@@ -126,6 +126,7 @@ public struct KeyEncoder: Sendable {
   @usableFromInline let prefix: [UInt8]
   @usableFromInline let padding: Int
   @usableFromInline let onode: OnodeKeyWriter?
+  @usableFromInline let path: PathKeyWriter?
   /// Largest key this encoder writes, in bytes.
   public let maxLength: Int
 
@@ -133,10 +134,11 @@ public struct KeyEncoder: Sendable {
     self.hashed = hashed
     maxLength = shape.maximumLength
     onode = if case .onode(let s) = shape { OnodeKeyWriter(shape: s, hashed: hashed) } else { nil }
+    path = if case .path(let s) = shape { PathKeyWriter(shape: s, hashed: hashed) } else { nil }
     switch shape {
     case .int64: (int64, prefix, padding) = (true, [], 0)
     case .ycsb(let p, let z): (int64, prefix, padding) = (false, Array(p.utf8), z)
-    case .onode: (int64, prefix, padding) = (false, [], 0)
+    case .onode, .path: (int64, prefix, padding) = (false, [], 0)
     }
   }
 
@@ -144,6 +146,7 @@ public struct KeyEncoder: Sendable {
   @inlinable @inline(__always)
   public func encode(_ k: UInt64, into out: UnsafeMutableRawPointer) -> Int {
     if let o = onode { return o.encode(k, into: out) }
+    if let p = path { return p.encode(k, into: out) }
     if int64 {
       out.storeBytes(of: (hashed ? mix64(k) : k).bigEndian, as: UInt64.self)
       return 8

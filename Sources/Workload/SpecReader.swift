@@ -174,6 +174,12 @@ struct SpecReader {
     }
     if let n = f.take("keys") {
       spec.keyShape = try keys(n)
+      if case .path(let p) = spec.keyShape, spec.records > p.capacity {
+        throw fail(
+          "records", n,
+          "the path tree holds \(p.capacity) files (fanout^depth × files) but records is \(spec.records); widen the tree or lower records"
+        )
+      }
       if case .onode(let o) = spec.keyShape, o.layout == .grid, spec.records > o.gridRecords {
         throw fail(
           "records", n,
@@ -336,8 +342,26 @@ struct SpecReader {
       return .int64
     case "onode":
       return .onode(try onode(f, n))
+    case "path":
+      var p = PathShape()
+      if let f {
+        func field(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+          guard let v = f.take(name) else { return nil }
+          let x = try int(v, "keys.\(name)", min: range.lowerBound)
+          guard x <= range.upperBound else {
+            throw fail("keys.\(name)", v, "must be ≤ \(range.upperBound)")
+          }
+          return x
+        }
+        p.depth = try field("depth", 0...8) ?? p.depth
+        p.fanout = try field("fanout", 1...100_000) ?? p.fanout
+        p.files = try field("files", 1...100_000_000) ?? p.files
+        p.nameLength = try field("name_length", 1...64) ?? p.nameLength
+        try f.finish(allowed: ["shape", "depth", "fanout", "files", "name_length"])
+      }
+      return .path(p)
     default:
-      throw fail("keys.shape", n, "'\(shape)' is not a key shape (use ycsb | int64 | onode)")
+      throw fail("keys.shape", n, "'\(shape)' is not a key shape (use ycsb | int64 | onode | path)")
     }
   }
 

@@ -57,12 +57,15 @@ public enum KeyShape: Codable, Sendable, Equatable {
   case int64
   /// Ceph onode keys (placement, namespace, object name, version) in `OnodeKey`'s encoding.
   case onode(OnodeShape)
+  /// File-system / object-store paths from a generated directory tree.
+  case path(PathShape)
 
   public var label: String {
     switch self {
     case .ycsb: return "ycsb"
     case .int64: return "int64"
     case .onode: return "onode"
+    case .path: return "path"
     }
   }
 
@@ -72,6 +75,7 @@ public enum KeyShape: Codable, Sendable, Equatable {
     case .ycsb(let prefix, let padding): return prefix.utf8.count + max(padding, 20)
     case .int64: return 8
     case .onode(let shape): return shape.maximumLength
+    case .path(let shape): return shape.maximumLength
     }
   }
 }

@@ -106,3 +106,46 @@ import Testing
     }
   }
 }
+
+@Suite struct PathShapeTests {
+  func paths(_ shape: PathShape, hashed: Bool) -> [String] {
+    let e = KeyEncoder(.path(shape), hashed: hashed)
+    let buf = UnsafeMutableRawPointer.allocate(byteCount: e.maxLength, alignment: 8)
+    defer { buf.deallocate() }
+    return (0..<UInt64(shape.capacity)).map { k in
+      let n = e.encode(k, into: buf)
+      precondition(n <= e.maxLength)
+      return String(decoding: UnsafeRawBufferPointer(start: buf, count: n), as: UTF8.self)
+    }
+  }
+
+  @Test func orderedKeysAreSortedPathsAndHashedOnesAPermutation() {
+    var s = PathShape()
+    (s.depth, s.fanout, s.files, s.nameLength) = (2, 3, 4, 4)
+    let ordered = paths(s, hashed: false)
+    #expect(ordered.count == 36 && ordered == ordered.sorted())
+    #expect(ordered[0] == "/d000/d000/f000" && ordered[35] == "/d002/d002/f003")
+    #expect(ordered[5] == "/d000/d001/f001")
+    let hashed = paths(s, hashed: true)
+    #expect(Set(hashed) == Set(ordered) && hashed != ordered)
+  }
+
+  @Test func recordsBeyondTheTreeAreRejected() throws {
+    #expect(throws: SpecError.self) {
+      try WorkloadLoader.parse(
+        "records: 100\nkeys: {shape: path, depth: 1, fanout: 5, files: 10}\n", file: "w.yaml",
+        overrides: [])
+    }
+    let s = try WorkloadLoader.parse(
+      "records: 50\nkeys: {shape: path, depth: 1, fanout: 5, files: 10, name_length: 6}\n",
+      file: "w.yaml", overrides: [])
+    #expect(
+      s.keyShape
+        == .path(
+          {
+            var p = PathShape()
+            (p.depth, p.fanout, p.files, p.nameLength) = (1, 5, 10, 6)
+            return p
+          }()))
+  }
+}
