@@ -94,7 +94,7 @@ enum Planner {
           for placement in spec.placements {
             do {
               _ = try PlacementPlan(
-                placement, threads: max(t, spec.loadThreads), topology: .current())
+                placement, threads: max(t, spec.loadThreads), topology: .machine)
             } catch let e as PlacementError {
               throw SpecError(file: spec.file, line: nil, field: e.field, message: e.message)
             }

@@ -88,10 +88,12 @@ public enum ConformanceSuite {
     return keys.sorted { $0.lexicographicallyPrecedes($1) }
   }
 
-  struct SplitMix {
+  /// SplitMix64: the suite's reproducible random stream, usable wherever a seeded
+  /// `RandomNumberGenerator` is wanted (shuffles in engine tests).
+  public struct SplitMix: RandomNumberGenerator {
     var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(_ seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
       state &+= 0x9E37_79B9_7F4A_7C15
       var z = state
       z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

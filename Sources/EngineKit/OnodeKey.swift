@@ -93,14 +93,23 @@ public struct OnodeKeyView {
     guard let nsEnd = Self.zero(p, from: 13, to: n - 17),
       let oidEnd = Self.zero(p, from: nsEnd + 1, to: n - 16), oidEnd == n - 17
     else { return nil }
-    shard = Int8(bitPattern: p.load(as: UInt8.self) ^ 0x80)
-    pool = Int64(
-      bitPattern: UInt64(bigEndian: p.loadUnaligned(fromByteOffset: 1, as: UInt64.self)) ^ 1 << 63)
-    crush = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 9, as: UInt32.self))
+    (shard, pool, crush) = Self.placement(p)
     nspace = UnsafeRawBufferPointer(start: p + 13, count: nsEnd - 13)
     oid = UnsafeRawBufferPointer(start: p + nsEnd + 1, count: oidEnd - nsEnd - 1)
     snap = UInt64(bigEndian: p.loadUnaligned(fromByteOffset: n - 16, as: UInt64.self))
     gen = UInt64(bigEndian: p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
+  }
+
+  /// The placement fields from the encoding's first 13 bytes.
+  @inlinable
+  public static func placement(_ p: UnsafeRawPointer) -> (shard: Int8, pool: Int64, crush: UInt32) {
+    (
+      Int8(bitPattern: p.load(as: UInt8.self) ^ 0x80),
+      Int64(
+        bitPattern: UInt64(bigEndian: p.loadUnaligned(fromByteOffset: 1, as: UInt64.self)) ^ 1 << 63
+      ),
+      UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 9, as: UInt32.self))
+    )
   }
 
   /// The offset of the first 0x00 in `p[from..<to]`.

@@ -35,7 +35,7 @@ public struct EnvironmentInfo: Codable, Sendable {
     }
     let commit = shell(["git", "rev-parse", "HEAD"]) ?? "unknown"
     let dirty = !(shell(["git", "status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty
-    let topology = Topology.current()
+    let topology = Topology.machine
     return EnvironmentInfo(
       hostname: ProcessInfo.processInfo.hostName,
       cpuModel: model,
@@ -113,7 +113,10 @@ public struct Topology: Codable, Sendable, Equatable {
     self.distances = distances
   }
 
-  public static func current() -> Topology {
+  /// This machine's topology, read once (it does not change while the program runs).
+  public static let machine = current()
+
+  static func current() -> Topology {
     let cpuCount = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     guard numa_available() >= 0 else {
       return Topology(nodes: [Node(id: 0, cpus: Array(0..<cpuCount))])

@@ -58,7 +58,7 @@ public enum Compare {
     }
     // [identity + repeat: [metric: value]]
     var byRepeat: [String: [String: Double]] = [:]
-    for row in rows.dropFirst() where row.count == header.count {
+    for row in rows.dropFirst() where reference != nil && row.count == header.count {
       for m in metrics {
         if let v = Double(field(row, m.column)) {
           byRepeat[identity(row) + "#" + field(row, "repeat"), default: [:]][m.column] = v

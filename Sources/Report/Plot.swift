@@ -44,7 +44,6 @@ public enum PlotData {
       if let p = r["placement"], !p.isEmpty, p != "unpinned/local" { s += " \(p)" }
       return s
     }
-    func median(_ v: [Double]) -> Double { Compare.median(v) }
     var throughput = Chart(
       template: "throughput", heading: "Throughput over time (run phase)", blocks: [])
     var spectrum = Chart(
@@ -97,7 +96,7 @@ public enum PlotData {
       }
       for (name, points) in byThreads.sorted(by: { $0.key < $1.key }) where points.count > 1 {
         scaling.blocks.append(
-          (name, points.keys.sorted().map { [String($0), String(median(points[$0]!))] }))
+          (name, points.keys.sorted().map { [String($0), String(Compare.median(points[$0]!))] }))
       }
       for (name, points) in byTarget.sorted(by: { $0.key < $1.key }) where points.count > 1 {
         load.blocks.append(
@@ -106,7 +105,7 @@ public enum PlotData {
             points.keys.sorted().map { [String($0), String(points[$0]!.0), String(points[$0]!.1)] }
           ))
       }
-      bars += bytes.keys.sorted().map { ["\"\($0)\"", String(median(bytes[$0]!))] }
+      bars += bytes.keys.sorted().map { ["\"\($0)\"", String(Compare.median(bytes[$0]!))] }
     }
     if !bars.isEmpty { memory.blocks = [("bytes per key", bars)] }
     return [throughput, spectrum, scaling, load, memory].filter { !$0.blocks.isEmpty }

@@ -27,7 +27,7 @@ public enum CellRunner {
         recording: recording, timer: context.timer, progress: progress, slot: slot)
     }
     func placement(_ threads: Int) -> PlacementPlan? {
-      try? PlacementPlan(plan.placement, threads: threads, topology: .current())
+      try? PlacementPlan(plan.placement, threads: threads, topology: .machine)
     }
     var load = PhaseRunner.measure(
       phase: .load, label: label, states: loadStates, operations: loadStreams.map { _ in .max },

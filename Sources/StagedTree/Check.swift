@@ -38,14 +38,7 @@ extension Tree {
           f.logical += key + 8
         }
       }
-      if !n.isLeaf {
-        var p = n.first
-        while !p.isEnd(n) {
-          visit(node(n.child(at: p)))
-          p = n.next(p)
-        }
-        if n.hasTailChild { visit(node(n.tailChild)) }
-      }
+      forEachChild(of: n, visit)
     }
     visit(root)
     return f

@@ -139,19 +139,3 @@ extension Node {
     return start
   }
 }
-
-/// The staged size of a run of sorted entries laid out in one node, computed entry by entry:
-/// each costs a new slot, a new item, or a new version depending on what it shares with the one
-/// before it.
-struct SizeRun {
-  let sizes: StageSizes
-  /// The cost of entry i given its predecessor in the same node (none at the start).
-  func cost(_ entries: [Entry], _ i: Int, first: Bool) -> Int {
-    let e = entries[i]
-    if first { return sizes.left(e.key, e.payload.count) }
-    let prev = entries[i - 1].key
-    if e.key.comparePlacement(prev) != 0 { return sizes.left(e.key, e.payload.count) }
-    if e.key.compareName(prev) != 0 { return sizes.string(e.key, e.payload.count) }
-    return sizes.right(e.payload.count)
-  }
-}

@@ -51,6 +51,12 @@ struct Key {
   @inline(__always) func compareVersion(_ o: Key) -> Int {
     snap != o.snap ? (snap < o.snap ? -1 : 1) : gen != o.gen ? (gen < o.gen ? -1 : 1) : 0
   }
+  /// The stage this key opens after `previous` in a node: a new slot (no previous, or another
+  /// placement), a new item (another name), or only a new version.
+  @inline(__always) func stage(after previous: Key?) -> Stage {
+    guard let p = previous, comparePlacement(p) == 0 else { return .left }
+    return compareName(p) == 0 ? .right : .string
+  }
   func compare(_ o: Key) -> Int {
     let p = comparePlacement(o)
     if p != 0 { return p }

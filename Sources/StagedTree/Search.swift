@@ -55,30 +55,13 @@ extension Node {
       s = n - 1
       m = .eq
     case let hl:
-      var lo = 0
-      var hi = hl == .lt ? n - 1 : n
-      m = .gt
-      while lo < hi {
-        let mid = (lo + hi) >> 1
-        let c = comparePlacement(key, mid)
-        if c > 0 {
-          lo = mid + 1
-        } else {
-          hi = mid
-          if c == 0 {
-            m = .eq
-            break
-          }
-        }
+      let found: Bool
+      (s, found) = binarySearch(hl == .lt ? n - 1 : n) { comparePlacement(key, $0) }
+      if !found && s == n {
+        h.set(.left, .gt)
+        return (Pos.end(self), .end)
       }
-      s = m == .eq ? hi : lo
-      if m != .eq {
-        if s == n {
-          h.set(.left, .gt)
-          return (Pos.end(self), .end)
-        }
-        m = .lt
-      }
+      m = found ? .eq : .lt
     }
     h.set(.left, m)
     let regionStart = self.regionStart(s)
@@ -126,33 +109,36 @@ extension Node {
       k = c - 1
       m = .eq
     case let hr:
-      var lo = 0
-      var hi = hr == .lt ? c - 1 : c
-      m = .gt
-      while lo < hi {
-        let mid = (lo + hi) >> 1
-        let r = compareVersion(key, versionEnd(b, c, mid))
-        if r > 0 {
-          lo = mid + 1
-        } else {
-          hi = mid
-          if r == 0 {
-            m = .eq
-            break
-          }
-        }
+      let found: Bool
+      (k, found) = binarySearch(hr == .lt ? c - 1 : c) { compareVersion(key, versionEnd(b, c, $0)) }
+      if !found && k == c {
+        h[.right] = .gt
+        return rollOver(from: .right, slot: s, item: j, end: e, &h)
       }
-      k = m == .eq ? hi : lo
-      if m != .eq {
-        if k == c {
-          h[.right] = .gt
-          return rollOver(from: .right, slot: s, item: j, end: e, &h)
-        }
-        m = .lt
-      }
+      m = found ? .eq : .lt
     }
     h[.right] = m
     return (Pos(slot: s, item: j, sub: k, itemEnd: e), m == .eq ? .eq : .lt0)
+  }
+
+  /// The first index in 0..<end whose element is not below the key (`compare(i)`: the key
+  /// against element i), and whether it is equal; `end` when every element is below.
+  @inline(__always)
+  private func binarySearch(_ end: Int, _ compare: (Int) -> Int) -> (Int, found: Bool) {
+    var lo = 0
+    var hi = end
+    while lo < hi {
+      let mid = (lo + hi) >> 1
+      let c = compare(mid)
+      if c > 0 {
+        lo = mid + 1
+      } else if c == 0 {
+        return (mid, true)
+      } else {
+        hi = mid
+      }
+    }
+    return (lo, false)
   }
 
   /// The key ran past the last element of a container: move to the next element one stage up

@@ -273,8 +273,7 @@ struct SimpleNode: NodeLayout {
   }
 
   /// Whether `k` shares what this node's layout factors out.
-  private func shares(_ e: Entry) -> Bool {
-    let k = e.key
+  private func shares(_ k: Key) -> Bool {
     let l = layout
     if l == 0 || slotCount == 0 { return l == 0 }
     let s = shared
@@ -287,7 +286,7 @@ struct SimpleNode: NodeLayout {
 
   func insert(_ e: Entry, at p: Pos) -> Bool {
     let need = prefixSize + Self.cellSize(layout, e, leaf: isLeaf)
-    guard shares(e), need <= freeSize, slotCount < 0xFFFF else { return false }
+    guard shares(e.key), need <= freeSize, slotCount < 0xFFFF else { return false }
     let o = prefix(p.slot)
     (base + o + prefixSize).copyMemory(from: base + o, byteCount: (slotCount - p.slot) * prefixSize)
     place(e, at: p.slot)
@@ -341,10 +340,9 @@ struct SimpleNode: NodeLayout {
     guard cells == size - cellsStart else {
       return "cells \(cells) B but the area is \(size - cellsStart) B"
     }
-    for i in 0..<slotCount
-    where !shares(
-      Entry(key: key(at: Pos(i)), payload: UnsafeRawBufferPointer(start: nil, count: 0), child: 0))
-    { return "entry \(i) breaks the layout's sharing" }
+    for i in 0..<slotCount where !shares(key(at: Pos(i))) {
+      return "entry \(i) breaks the layout's sharing"
+    }
     return nil
   }
 }

@@ -63,7 +63,9 @@ extension Node {
   }
 
   static func cost(_ entries: [Entry], _ i: Int, first: Bool, leaf: Bool) -> Int {
-    SizeRun(sizes: StageSizes(leaf: leaf)).cost(entries, i, first: first)
+    let e = entries[i]
+    let stage = e.key.stage(after: first ? nil : entries[i - 1].key)
+    return StageSizes(leaf: leaf).size(stage, e.key, e.payload.count)
   }
 
   static func size(of entries: ArraySlice<Entry>, leaf: Bool, tailChild: Bool) -> Int? {
@@ -73,21 +75,11 @@ extension Node {
     var versions = 0
     var previous: Key? = nil
     for e in entries {
-      let n = e.payload.count
-      if let q = previous, e.key.comparePlacement(q) == 0 {
-        if e.key.compareName(q) == 0 {
-          size += sizes.right(n)
-          versions += 1
-          if leaf && versions > maxPerContainer { return nil }
-        } else {
-          size += sizes.string(e.key, n)
-          versions = 1
-        }
-      } else {
-        size += sizes.left(e.key, n)
-        slots += 1
-        versions = 1
-      }
+      let stage = e.key.stage(after: previous)
+      size += sizes.size(stage, e.key, e.payload.count)
+      if stage == .left { slots += 1 }
+      versions = stage == .right ? versions + 1 : 1
+      if leaf && versions > maxPerContainer { return nil }
       previous = e.key
     }
     return slots <= maxPerContainer ? size : nil

@@ -165,17 +165,9 @@ final class Core<N: NodeLayout> {
       // (zero-padded), which no key at or above it can be below, and skip what sorts before it.
       var head = [UInt8](repeating: 0, count: 13)
       for i in 0..<min(13, key.count) { head[i] = key[i] }
-      start = head.withUnsafeBytes { h in
-        Key(
-          shard: Int8(bitPattern: h[0] ^ 0x80),
-          pool: Int64(
-            bitPattern: UInt64(bigEndian: h.loadUnaligned(fromByteOffset: 1, as: UInt64.self)) ^ 1
-              << 63),
-          crush: UInt32(bigEndian: h.loadUnaligned(fromByteOffset: 9, as: UInt32.self)),
-          ns: UnsafeRawBufferPointer(start: nil, count: 0),
-          oid: UnsafeRawBufferPointer(start: nil, count: 0),
-          snap: 0, gen: 0)
-      }
+      let (shard, pool, crush) = head.withUnsafeBytes { OnodeKeyView.placement($0.baseAddress!) }
+      let none = UnsafeRawBufferPointer(start: nil, count: 0)
+      start = Key(shard: shard, pool: pool, crush: crush, ns: none, oid: none, snap: 0, gen: 0)
       floor = true
     }
     var stack: [(N, Pos)] = []

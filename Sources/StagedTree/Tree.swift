@@ -84,15 +84,19 @@ final class Tree<N: NodeLayout> {
   }
 
   private func releaseAll(_ n: N) {
-    if !n.isLeaf {
-      var p = n.first
-      while !p.isEnd(n) {
-        releaseAll(node(n.child(at: p)))
-        p = n.next(p)
-      }
-      if n.hasTailChild { releaseAll(node(n.tailChild)) }
-    }
+    forEachChild(of: n, releaseAll)
     free(n.base)
+  }
+
+  /// Calls `body` on each child of `n` in key order, the tail child last (nothing for a leaf).
+  func forEachChild(of n: N, _ body: (N) -> Void) {
+    guard !n.isLeaf else { return }
+    var p = n.first
+    while !p.isEnd(n) {
+      body(node(n.child(at: p)))
+      p = n.next(p)
+    }
+    if n.hasTailChild { body(node(n.tailChild)) }
   }
 
   func release(_ n: N) { free(n.base) }

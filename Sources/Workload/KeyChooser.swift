@@ -151,28 +151,11 @@ public struct KeyEncoder: Sendable {
       out.storeBytes(of: (hashed ? mix64(k) : k).bigEndian, as: UInt64.self)
       return 8
     }
-    var v = hashed ? ycsbFNVHash64(k) : k
-    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, filled from the end
-    return withUnsafeMutableBytes(of: &digits) { scratch in
-      var i = 24
-      repeat {
-        i -= 1
-        scratch[i] = UInt8(truncatingIfNeeded: 48 + v % 10)
-        v /= 10
-      } while v > 0
-      let nd = 24 - i
-      let pad = max(padding - nd, 0)
-      var o = 0
-      for byte in prefix {
-        out.storeBytes(of: byte, toByteOffset: o, as: UInt8.self)
-        o += 1
-      }
-      if pad > 0 {
-        out.advanced(by: o).initializeMemory(as: UInt8.self, repeating: 48, count: pad)
-        o += pad
-      }
-      out.advanced(by: o).copyMemory(from: scratch.baseAddress!.advanced(by: i), byteCount: nd)
-      return o + nd
+    var o = 0
+    for byte in prefix {
+      out.storeBytes(of: byte, toByteOffset: o, as: UInt8.self)
+      o += 1
     }
+    return o + writeDecimal(hashed ? ycsbFNVHash64(k) : k, width: padding, to: out + o)
   }
 }

@@ -51,23 +51,16 @@ public struct OnodeShape: Codable, Sendable, Equatable {
 /// Writes the onode key for key number `k` straight into the output (no allocation).
 @usableFromInline struct OnodeKeyWriter: Sendable {
   let shape: OnodeShape
-  /// A multiplier coprime with the grid size: with hashed insert order, key k is grid cell
-  /// k × stride mod size, a permutation, so the grid is inserted in scattered order.
-  let stride: UInt64
+  /// With hashed insert order, the grid is inserted in a scattered order.
+  let order: ScatteredOrder
 
   init(shape: OnodeShape, hashed: Bool) {
     self.shape = shape
-    let n = UInt64(max(shape.gridRecords, 1))
-    var a = hashed && shape.layout == .grid ? 0x9E37_79B9 % n : 1
-    func gcd(_ x: UInt64, _ y: UInt64) -> UInt64 { y == 0 ? x : gcd(y, x % y) }
-    while n > 1 && gcd(a, n) != 1 { a += 1 }
-    stride = a
+    order = ScatteredOrder(size: shape.gridRecords, scattered: hashed && shape.layout == .grid)
   }
 
   @usableFromInline func encode(_ key: UInt64, into out: UnsafeMutableRawPointer) -> Int {
-    let k =
-      shape.layout == .grid && stride != 1
-      ? key.multipliedFullWidth(by: stride).low % UInt64(shape.gridRecords) : key
+    let k = shape.layout == .grid ? order.map(key) : key
     let v = Int(k % UInt64(shape.versions))
     let shard: Int8
     let pool: Int64
@@ -119,18 +112,7 @@ public struct OnodeShape: Codable, Sendable, Equatable {
     var p = o
     (out + p).copyMemory(from: prefix.utf8Start, byteCount: prefix.utf8CodeUnitCount)
     p += prefix.utf8CodeUnitCount
-    var digits = 1
-    var x = n
-    while x >= 10 {
-      x /= 10
-      digits += 1
-    }
-    x = n
-    for d in Swift.stride(from: digits - 1, through: 0, by: -1) {
-      out.storeBytes(of: UInt8(48 + x % 10), toByteOffset: p + d, as: UInt8.self)
-      x /= 10
-    }
-    p += digits
+    p += writeDecimal(UInt64(n), width: 1, to: out + p)
     if p - o < length {
       (out + p).initializeMemory(as: UInt8.self, repeating: 95, count: length - (p - o))
       p = o + length

@@ -25,20 +25,15 @@ public struct PathShape: Codable, Sendable, Equatable {
 /// Writes the path for key number `k` (no allocation).
 @usableFromInline struct PathKeyWriter: Sendable {
   let shape: PathShape
-  let stride: UInt64
-  let capacity: UInt64
+  let order: ScatteredOrder
 
   init(shape: PathShape, hashed: Bool) {
     self.shape = shape
-    capacity = UInt64(max(shape.capacity, 1))
-    var a = hashed ? 0x9E37_79B9 % capacity : 1
-    func gcd(_ x: UInt64, _ y: UInt64) -> UInt64 { y == 0 ? x : gcd(y, x % y) }
-    while capacity > 1 && gcd(max(a, 1), capacity) != 1 { a += 1 }
-    stride = max(a, 1)
+    order = ScatteredOrder(size: shape.capacity, scattered: hashed)
   }
 
   @usableFromInline func encode(_ key: UInt64, into out: UnsafeMutableRawPointer) -> Int {
-    let k = stride == 1 ? key : key.multipliedFullWidth(by: stride).low % capacity
+    let k = order.map(key)
     var dir = k / UInt64(shape.files)
     let file = k % UInt64(shape.files)
     // Directory digits, most significant level first.
@@ -63,18 +58,6 @@ public struct PathShape: Codable, Sendable, Equatable {
   {
     out.storeBytes(of: UInt8(ascii: "/"), toByteOffset: o, as: UInt8.self)
     out.storeBytes(of: letter, toByteOffset: o + 1, as: UInt8.self)
-    var digits = 1
-    var x = n
-    while x >= 10 {
-      x /= 10
-      digits += 1
-    }
-    let width = max(digits, shape.nameLength - 1)
-    x = n
-    for d in Swift.stride(from: width - 1, through: 0, by: -1) {
-      out.storeBytes(of: UInt8(48 + x % 10), toByteOffset: o + 2 + d, as: UInt8.self)
-      x /= 10
-    }
-    return o + 2 + width
+    return o + 2 + writeDecimal(n, width: shape.nameLength - 1, to: out + o + 2)
   }
 }

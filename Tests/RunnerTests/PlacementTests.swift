@@ -57,7 +57,7 @@ import Workload
 
   @Test func aThreadGetsItsCPUAndMemoryPolicyHere() throws {
     let plan = try PlacementPlan(
-      .init(cpus: .list([0]), memory: .bind([0])), threads: 1, topology: .current())
+      .init(cpus: .list([0]), memory: .bind([0])), threads: 1, topology: .machine)
     let got = Observed()
     runOnThreads(1) { i in got.value = plan.apply(thread: i) }
     let t = try #require(got.value)

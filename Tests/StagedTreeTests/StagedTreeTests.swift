@@ -195,19 +195,7 @@ func onode(_ p: Int, _ name: String, _ v: Int, ns: String = "") -> [UInt8] {
   }
 }
 
-nonisolated(unsafe) var seeded = SeededGenerator(seed: 42)
-
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
+nonisolated(unsafe) var seeded = ConformanceSuite.SplitMix(42)
 
 @Suite struct StagedCursorTests {
   @Test func cursorsSurviveSplitsAndMergesAndErasedOnesTurnInvalid() throws {
