@@ -56,15 +56,6 @@ public final class ARTEngine: WritingEngine {
     tree.scan(from: key, limit: limit, visit)
   }
 
-  /// S3 ListObjects: keys under `prefix` after `startAfter`, with keys holding `delimiter` after
-  /// the prefix rolled up into common prefixes (each group skipped, not walked).
-  public func list(
-    prefix: UnsafeRawBufferPointer, startAfter: UnsafeRawBufferPointer? = nil,
-    delimiter: UInt8? = nil, limit: Int = .max, _ visit: (ListEntry) -> Bool
-  ) -> Int {
-    tree.list(prefix: prefix, startAfter: startAfter, delimiter: delimiter, limit: limit, visit)
-  }
-
   public var stats: EngineStats {
     let c = tree.counters
     var details: [(String, Double)] = []

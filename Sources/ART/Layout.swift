@@ -73,8 +73,11 @@ enum Layout {
 struct Node {
   let p: UnsafeMutableRawPointer
 
+  /// The address bits of a `Ref`.
+  static let addressMask: UInt64 = 0x0000_FFFF_FFFF_FFF8
+
   @inline(__always) init(_ ref: Ref) {
-    p = UnsafeMutableRawPointer(bitPattern: UInt(ref & 0x0000_FFFF_FFFF_FFF8)).unsafelyUnwrapped
+    p = UnsafeMutableRawPointer(bitPattern: UInt(ref & Node.addressMask)).unsafelyUnwrapped
   }
 
   @inline(__always) var count: Int {

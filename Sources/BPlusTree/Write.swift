@@ -25,8 +25,13 @@ extension Tree {
         seal(leaf)
         return true
       }
+      // A different size: the cell moves. A smaller one cannot split the leaf but may leave it
+      // below the byte floor, which then rebalances as after a remove.
+      let shrinks = value.count < leaf.value(i).count
       leaf.removeCell(at: i)
-      s.pointee.keys -= 1
+      insert(into: leaf, at: i, level: level, key, value)
+      if shrinks && level > 0 && leaf.live < minFill { rebalance(level) }
+      return true
     } else if mode == .update {
       return false
     }

@@ -38,8 +38,14 @@ enum Planner {
   static func engines(for spec: WorkloadSpec, flags: [String], trace: TraceTape? = nil) throws -> [(
     EngineChoice, EngineEntry
   )] {
-    let scans = trace.map { $0.kinds.contains(.scan) } ?? (spec.proportion(.scan) > 0)
-    let scanSource = trace == nil ? "mix.scan is \(spec.proportion(.scan))" : "the trace has scans"
+    let ordered: [OpKind] = [.scan, .list]
+    let scans =
+      trace.map { !$0.kinds.isDisjoint(with: ordered) }
+      ?? ordered.contains { spec.proportion($0) > 0 }
+    let scanSource =
+      trace == nil
+      ? ordered.map { "mix.\($0.name) is \(spec.proportion($0))" }.joined(separator: ", ")
+      : "the trace has scans or lists"
     var choices = try flags.map(parseEngineFlag)
     if choices.isEmpty { choices = spec.engines }
     if choices.isEmpty {

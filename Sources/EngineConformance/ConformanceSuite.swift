@@ -33,8 +33,10 @@ public enum ConformanceSuite {
       var rng = SplitMix(c.seed &+ UInt64(round) &* 0x9E37_79B9)
       let keys = c.keys ?? keyPool(c, &rng)
       var checker = ModelChecker(try make())
-      // Phases: insert-heavy growth, mixed churn, delete-heavy shrink.
-      let phases: [[Int]] = [[50, 10, 5, 25, 10], [20, 20, 20, 25, 15], [5, 10, 60, 15, 10]]
+      // Phases: insert-heavy growth, mixed churn, delete-heavy shrink. Weights in `opNames` order.
+      let phases: [[Int]] = [
+        [50, 10, 5, 23, 7, 5], [20, 20, 20, 22, 12, 6], [5, 10, 60, 13, 7, 5],
+      ]
       for (p, weights) in phases.enumerated() {
         for i in 0..<c.operations {
           let key = keys[Int(rng.next() % UInt64(keys.count))]
@@ -55,7 +57,22 @@ public enum ConformanceSuite {
                 case 1: try checker.update(k, v)
                 case 2: try checker.remove(k)
                 case 3: try checker.get(k)
-                default: try checker.scan(from: k, limit: 1 + Int(rng.next() % 20))
+                case 4: try checker.scan(from: k, limit: 1 + Int(rng.next() % 20))
+                default:
+                  // A prefix of the key, any pool key to start after (or none), a delimiter
+                  // among the pool's common bytes (or none).
+                  let p = UnsafeRawBufferPointer(
+                    rebasing: k[..<Int(rng.next() % UInt64(k.count + 1))])
+                  let after = rng.next() % 3 == 0 ? nil : keys[Int(rng.next() % UInt64(keys.count))]
+                  let d = rng.next() % 4 == 0 ? nil : UInt8(rng.next() % 4)
+                  let limit = 1 + Int(rng.next() % 20)
+                  if let after {
+                    try after.withUnsafeBytes {
+                      try checker.list(prefix: p, startAfter: $0, delimiter: d, limit: limit)
+                    }
+                  } else {
+                    try checker.list(prefix: p, delimiter: d, limit: limit)
+                  }
                 }
               }
             }
@@ -63,7 +80,7 @@ public enum ConformanceSuite {
           } catch {
             throw Failure(
               description:
-                "\(E.descriptor.name): round \(round) (seed \(c.seed)) phase \(p) op \(i) [\(["insert", "update", "remove", "get", "scan"][op])] key 0x\(key.withUnsafeBytes(hexString)): \(error)"
+                "\(E.descriptor.name): round \(round) (seed \(c.seed)) phase \(p) op \(i) [\(opNames[op])] key 0x\(key.withUnsafeBytes(hexString)): \(error)"
             )
           }
         }
@@ -71,6 +88,8 @@ public enum ConformanceSuite {
       }
     }
   }
+
+  static let opNames = ["insert", "update", "remove", "get", "scan", "list"]
 
   /// Keys that stress byte-string handling: the empty key, keys with 0x00, chains of prefixes,
   /// shared long prefixes, and random lengths up to `maxKeyLength`.

@@ -18,6 +18,11 @@ public protocol IndexEngine: AnyObject, SendableMetatype {
     from key: UnsafeRawBufferPointer, limit: Int,
     _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
   ) -> Int
+  /// S3-style listing under `prefix` (see the default implementation over `scan`).
+  func list(
+    prefix: UnsafeRawBufferPointer, startAfter: UnsafeRawBufferPointer?, delimiter: UInt8?,
+    limit: Int, _ visit: (ListEntry) -> Bool
+  ) -> Int
   /// Structure figures: live keys, logical bytes, height, node counts, counters.
   var stats: EngineStats { get }
   /// Full structural check (tests and `--verify`); throws `InvariantViolation`.

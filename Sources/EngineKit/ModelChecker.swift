@@ -52,6 +52,35 @@ public struct ModelChecker<E: IndexEngine> {
     if model.get(ByteString(key)) != nil { try update(key, v) }
   }
 
+  /// Checks an S3-style listing against the model's.
+  public mutating func list(
+    prefix: UnsafeRawBufferPointer, startAfter: UnsafeRawBufferPointer? = nil, delimiter: UInt8?,
+    limit: Int
+  ) throws {
+    guard E.descriptor.supportsScan else { return }
+    let expected = model.list(
+      prefix: Array(prefix), startAfter: startAfter.map(Array.init), delimiter: delimiter,
+      limit: limit)
+    var actual: [ListItem] = []
+    let n = engine.list(prefix: prefix, startAfter: startAfter, delimiter: delimiter, limit: limit)
+    {
+      actual.append(ListItem($0))
+      return true
+    }
+    if n != actual.count {
+      throw ModelMismatch(
+        expected: "count \(actual.count) (entries visited)", actual: "returned \(n)")
+    }
+    if let i = (0..<max(expected.count, actual.count)).first(where: { i in
+      i >= expected.count || i >= actual.count || expected[i] != actual[i]
+    }) {
+      func at(_ l: [ListItem]) -> String { i < l.count ? l[i].description : "end" }
+      throw ModelMismatch(
+        expected: "\(expected.count) entries, entry \(i) \(at(expected))",
+        actual: "\(actual.count) entries, entry \(i) \(at(actual))")
+    }
+  }
+
   public mutating func scan(from key: UnsafeRawBufferPointer, limit: Int) throws {
     guard E.descriptor.supportsScan else { return }
     let expected = model.scan(from: ByteString(key), limit: limit)

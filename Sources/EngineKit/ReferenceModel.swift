@@ -73,6 +73,54 @@ public struct ReferenceModel {
     return out
   }
 
+  /// S3 ListObjects, written plainly: keys from the first one ≥ max(prefix, startAfter) while
+  /// they start with `prefix`, dropping `startAfter` itself; a key holding `delimiter` after the
+  /// prefix becomes its group (the bytes through the delimiter), listed once; at most `limit`.
+  public func list(
+    prefix: [UInt8], startAfter: [UInt8]?, delimiter: UInt8?, limit: Int
+  ) -> [ListItem] {
+    let from = startAfter.map { $0.lexicographicallyPrecedes(prefix) ? prefix : $0 } ?? prefix
+    var (b, i) = lowerBound(ByteString(from))
+    var out: [ListItem] = []
+    while out.count < limit && b < blocks.count {
+      guard i < blocks[b].count else {
+        (b, i) = (b + 1, 0)
+        continue
+      }
+      let key = blocks[b][i].withBytes { Array($0) }
+      guard key.starts(with: prefix) else { break }
+      i += 1
+      if key == startAfter { continue }
+      if let d = delimiter, let end = key[prefix.count...].firstIndex(of: d) {
+        let group = ListItem.commonPrefix(Array(key[...end]))
+        if out.last != group { out.append(group) }
+      } else {
+        out.append(.key(key, values[ByteString(key)]!.withBytes { Array($0) }))
+      }
+    }
+    return out
+  }
+
   /// Every entry, ascending.
   public var entries: [(ByteString, ByteString)] { blocks.joined().map { ($0, values[$0]!) } }
+}
+
+/// An owned listing entry (`ListEntry` with its bytes copied).
+public enum ListItem: Equatable, CustomStringConvertible {
+  case key([UInt8], [UInt8])
+  case commonPrefix([UInt8])
+
+  public init(_ e: ListEntry) {
+    switch e {
+    case .key(let k, let v): self = .key(Array(k), Array(v))
+    case .commonPrefix(let p): self = .commonPrefix(Array(p))
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .key(let k, _): return "key 0x\(k.withUnsafeBytes(hexString))"
+    case .commonPrefix(let p): return "prefix 0x\(p.withUnsafeBytes(hexString))"
+    }
+  }
 }

@@ -50,6 +50,15 @@ public final class RWLocked<Inner: IndexEngine>: IndexEngine {
     from key: UnsafeRawBufferPointer, limit: Int,
     _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
   ) -> Int { read { inner.scan(from: key, limit: limit, visit) } }
+  public func list(
+    prefix: UnsafeRawBufferPointer, startAfter: UnsafeRawBufferPointer?, delimiter: UInt8?,
+    limit: Int, _ visit: (ListEntry) -> Bool
+  ) -> Int {
+    read {
+      inner.list(
+        prefix: prefix, startAfter: startAfter, delimiter: delimiter, limit: limit, visit)
+    }
+  }
   public var stats: EngineStats { read { inner.stats } }
   public func checkInvariants() throws { try inner.checkInvariants() }
 }

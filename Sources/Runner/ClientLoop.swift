@@ -87,6 +87,12 @@ public enum ClientLoop {
     case .rmw:
       guard engine.get(op.key, into: &value) else { return false }
       return engine.update(op.key, op.value)
+    case .list:
+      scanned &+= UInt64(
+        engine.list(
+          prefix: op.key, startAfter: nil, delimiter: op.delimiter, limit: op.scanLength
+        ) { _ in true })
+      return true
     }
   }
 }

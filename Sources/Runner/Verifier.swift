@@ -89,6 +89,7 @@ public enum Verifier {
     case .delete: try c.remove(op.key)
     case .scan: try c.scan(from: op.key, limit: op.scanLength)
     case .rmw: try c.readModifyWrite(op.key, op.value)
+    case .list: try c.list(prefix: op.key, delimiter: op.delimiter, limit: op.scanLength)
     }
   }
 }

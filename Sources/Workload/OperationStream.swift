@@ -5,17 +5,21 @@ public struct Operation {
   public var key: UnsafeRawBufferPointer
   /// The value to write (insert, update, rmw); empty otherwise.
   public var value: UnsafeRawBufferPointer
-  /// Entries to visit (scan).
+  /// Entries to visit (scan), or the page size (list).
   public var scanLength: Int
+  /// The listing's delimiter (list; `key` is then the prefix).
+  public var delimiter: UInt8
 
   @inlinable
   public init(
-    kind: OpKind, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, scanLength: Int
+    kind: OpKind, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, scanLength: Int,
+    delimiter: UInt8 = 0
   ) {
     self.kind = kind
     self.key = key
     self.value = value
     self.scanLength = scanLength
+    self.delimiter = delimiter
   }
 }
 
@@ -49,6 +53,7 @@ public struct OperationStream {
   @usableFromInline let encoder: KeyEncoder
   @usableFromInline let valueSizes: SizeChooser
   @usableFromInline let scanSizes: SizeChooser
+  @usableFromInline let listing: ListSpec
   /// Cumulative op-mix thresholds on the 64-bit random range, in `OpKind` order.
   @usableFromInline let thresholds: [UInt64]
   @usableFromInline let records: UInt64
@@ -97,6 +102,7 @@ public struct OperationStream {
     encoder = KeyEncoder(spec.keyShape, hashed: !spec.orderedInserts)
     valueSizes = SizeChooser(spec.valueSize)
     scanSizes = SizeChooser(spec.scanLength)
+    listing = spec.list
     let space = UInt64(spec.records + spec.expectedRunInserts)
     let start = UInt64(spec.records) * UInt64(thread) / UInt64(max(threads, 1))
     chooser = KeyChooser(
@@ -131,7 +137,7 @@ public struct OperationStream {
     }
     let r = rng.next()
     var kindIndex = 0
-    while kindIndex < 5 && r >= thresholds[kindIndex] { kindIndex += 1 }
+    while kindIndex < OpKind.allCases.count - 1 && r >= thresholds[kindIndex] { kindIndex += 1 }
     let kind = OpKind(rawValue: kindIndex).unsafelyUnwrapped
     switch kind {
     case .insert:
@@ -150,6 +156,12 @@ public struct OperationStream {
       return Operation(
         kind: .scan, key: key(k), value: UnsafeRawBufferPointer(start: nil, count: 0),
         scanLength: scanSizes.next(&rng))
+    case .list:
+      let k = key(chooser.next(&rng, count: liveCount))
+      return Operation(
+        kind: .list, key: UnsafeRawBufferPointer(rebasing: k[..<listing.prefixLength(of: k)]),
+        value: UnsafeRawBufferPointer(start: nil, count: 0), scanLength: listing.pageSize,
+        delimiter: listing.delimiter)
     }
   }
 
@@ -179,6 +191,7 @@ public struct OperationStream {
       kind: rec.kind, key: key,
       value: needsValue
         ? value(length: rec.valueLength) : UnsafeRawBufferPointer(start: nil, count: 0),
-      scanLength: rec.scanLength)
+      scanLength: rec.scanLength,
+      delimiter: rec.kind == .list ? UInt8(truncatingIfNeeded: rec.valueLength) : 0)
   }
 }

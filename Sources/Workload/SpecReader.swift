@@ -144,7 +144,7 @@ struct SpecReader {
   static let topFields = [
     "name", "description", "records", "operations", "duration", "warmup", "load_threads", "threads",
     "mix",
-    "request_distribution", "insert_order", "keys", "value_size", "scan_length", "engines",
+    "request_distribution", "insert_order", "keys", "value_size", "scan_length", "list", "engines",
     "repeats", "seed", "allocator", "latency_sampling", "placement",
     "interval", "percentiles", "target",
   ]
@@ -193,6 +193,7 @@ struct SpecReader {
     if let n = f.take("scan_length") {
       spec.scanLength = try size(n, "scan_length", min: 1, max: 1 << 20)
     }
+    if let n = f.take("list") { spec.list = try list(n) }
     if let n = f.take("engines") { spec.engines = try engines(n) }
     if let n = f.take("repeats") { spec.repeats = try int(n, "repeats", min: 1) }
     if let n = f.take("seed") { spec.seed = UInt64(truncatingIfNeeded: try int(n, "seed")) }
@@ -244,7 +245,7 @@ struct SpecReader {
     }
   }
 
-  static let mixNames = ["read", "update", "insert", "delete", "scan", "rmw"]
+  static let mixNames = OpKind.allCases.map(\.name)
 
   func mix(_ n: SpecNode) throws -> [OpKind: Double] {
     let f = try Fields(self, n, path: "mix")
@@ -408,6 +409,29 @@ struct SpecReader {
   /// `allocator: {dirty_decay_ms: 0, muzzy_decay_ms: 0}`: jemalloc's page-return delays, set at
   /// run start for every arena. The arena count is fixed when jemalloc starts, so `arenas` is
   /// refused with the environment setting that does it.
+  func list(_ n: SpecNode) throws -> ListSpec {
+    let f = try Fields(self, n, path: "list")
+    var l = ListSpec()
+    if let d = f.take("delimiter") {
+      let s = try string(d, "list.delimiter")
+      guard s.utf8.count == 1, let b = s.utf8.first else {
+        throw fail(
+          "list.delimiter", d, "'\(s)' is not a single byte; use one ASCII character such as \"/\"")
+      }
+      l.delimiter = b
+    }
+    if let p = f.take("page_size") { l.pageSize = try int(p, "list.page_size", min: 1) }
+    if let d = f.take("depth") {
+      if case .scalar("parent", _) = d {
+        l.depth = nil
+      } else {
+        l.depth = try int(d, "list.depth", min: 0)
+      }
+    }
+    try f.finish(allowed: ["delimiter", "page_size", "depth"])
+    return l
+  }
+
   func allocator(_ n: SpecNode) throws -> [String: Int] {
     let f = try Fields(self, n, path: "allocator")
     if let a = f.take("arenas") {

@@ -3,7 +3,8 @@ import Foundation
 
 /// A recorded operation stream: per phase, per thread, the exact operations (kind, key bytes,
 /// value length, scan length). Values are not stored: replay writes a stamped value of the
-/// recorded length. Two interchangeable file forms:
+/// recorded length. A `list` op records its prefix as the key, its page size as the scan length
+/// and its delimiter byte as the value size. Two interchangeable file forms:
 ///
 /// - CSV (`.csv`): header `phase,thread,op,key_hex,value_size,scan_length`, one op per line.
 /// - Binary (anything else): magic `TBTRACE1`, then per op: phase u8 (0 load, 1 run), op u8
@@ -80,7 +81,8 @@ public final class TraceTape: Sendable {
         withUnsafeBytes(of: UInt32(v).littleEndian) { bytes.append(contentsOf: $0) }
       }
       bytes.append(contentsOf: key)
-      data[phase, default: [:]][thread] = (bytes, n + 1, max(mk, key.count), max(mv, valueLength))
+      let value = kind == .list ? 0 : valueLength
+      data[phase, default: [:]][thread] = (bytes, n + 1, max(mk, key.count), max(mv, value))
     }
     func build() -> TraceTape {
       func sections(_ p: Phase) -> [Section] {
@@ -131,6 +133,11 @@ public final class TraceTape: Sendable {
       }
       let thread = Int(b[o + 2]) | Int(b[o + 3]) << 8
       let (kl, vl, sl) = (u32(o + 4), u32(o + 8), u32(o + 12))
+      guard kind != .list || vl <= 255 else {
+        throw SpecError(
+          file: path, line: nil, field: "record \(index)",
+          message: "a list op's delimiter is over 255; the trace is damaged")
+      }
       guard o + 16 + kl <= b.count else {
         throw SpecError(
           file: path, line: nil, field: "record \(index)",
@@ -178,6 +185,9 @@ public final class TraceTape: Sendable {
       guard let key = decodeHex(f[3]) else { throw bad("key_hex", "not an even-length hex string") }
       guard let vl = Int(f[4]), vl >= 0, let sl = Int(f[5]), sl >= 0 else {
         throw bad("value_size", "sizes must be whole numbers ≥ 0")
+      }
+      if kind == .list && vl > 255 {
+        throw bad("value_size", "a list op's value_size is its delimiter byte, 0...255")
       }
       key.withUnsafeBytes {
         builder.add(
@@ -232,13 +242,13 @@ public struct TraceWriter {
         out.append(phase == .load ? 0 : 1)
         out.append(UInt8(op.kind.rawValue))
         withUnsafeBytes(of: UInt16(thread).littleEndian) { out.append(contentsOf: $0) }
-        for v in [op.key.count, op.value.count, op.scanLength] {
+        for v in [op.key.count, op.recordedValueSize, op.scanLength] {
           withUnsafeBytes(of: UInt32(v).littleEndian) { out.append(contentsOf: $0) }
         }
         out.append(contentsOf: op.key)
       case .csv:
         out += Array(
-          "\(phase.rawValue),\(thread),\(op.kind.name),\(hexString(op.key)),\(op.value.count),\(op.scanLength)\n"
+          "\(phase.rawValue),\(thread),\(op.kind.name),\(hexString(op.key)),\(op.recordedValueSize),\(op.scanLength)\n"
             .utf8)
       }
     }
@@ -254,6 +264,11 @@ public struct TraceWriter {
     try AtomicFile.write(Data(out), to: path)
     return written
   }
+}
+
+extension Operation {
+  /// The trace's value-size field: the value's length, or a listing's delimiter.
+  var recordedValueSize: Int { kind == .list ? Int(delimiter) : value.count }
 }
 
 /// Writes files atomically: a temporary file in the same directory, then `rename`.

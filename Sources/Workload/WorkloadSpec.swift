@@ -1,6 +1,6 @@
 /// Operation types, in YCSB's vocabulary (`rmw` = read-modify-write).
 public enum OpKind: Int, CaseIterable, Codable, Sendable {
-  case read, update, insert, delete, scan, rmw
+  case read, update, insert, delete, scan, rmw, list
 
   public var name: String {
     switch self {
@@ -10,6 +10,7 @@ public enum OpKind: Int, CaseIterable, Codable, Sendable {
     case .delete: return "delete"
     case .scan: return "scan"
     case .rmw: return "rmw"
+    case .list: return "list"
     }
   }
 
@@ -104,6 +105,36 @@ public enum Warmup: Codable, Sendable, Equatable {
   case seconds(Double)
 }
 
+/// How `list` operations (S3 ListObjects, first page) pick their prefix: a request key is
+/// chosen like a read's, and the listing is of the directory it sits in (`depth: parent`) or of
+/// its first `depth` delimiter-ended components.
+public struct ListSpec: Codable, Sendable, Equatable {
+  /// The byte that separates components (S3's delimiter); keys holding it below the prefix are
+  /// rolled up into common prefixes.
+  public var delimiter: UInt8 = UInt8(ascii: "/")
+  /// Entries per page (S3's max-keys).
+  public var pageSize: Int = 1000
+  /// Delimiters the prefix keeps, from the start of the key; nil for the key's parent (all of
+  /// them). A key with fewer keeps all it has.
+  public var depth: Int? = nil
+
+  public init() {}
+
+  /// The length of the prefix of `key` this listing covers.
+  @inlinable
+  public func prefixLength(of key: UnsafeRawBufferPointer) -> Int {
+    guard depth != 0 else { return 0 }
+    var end = 0
+    var seen = 0
+    for i in 0..<key.count where key[i] == delimiter {
+      end = i + 1
+      seen += 1
+      if seen == depth { break }
+    }
+    return end
+  }
+}
+
 /// One engine to run, with its variant knobs as written.
 public struct EngineChoice: Codable, Sendable, Equatable {
   public var name: String
@@ -140,6 +171,7 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
   public var keyShape: KeyShape = .ycsb(prefix: "user", zeroPadding: 1)
   public var valueSize: SizeDistribution = .constant(8)
   public var scanLength: SizeDistribution = .uniform(min: 1, max: 100)
+  public var list = ListSpec()
   public var engines: [EngineChoice] = []
   public var repeats: Int = 1
   /// Open-loop target rates for the run phase, ops/s over all threads (YCSB `target`); empty

@@ -128,3 +128,93 @@ final class ForgetfulEngine: IndexEngine {
     #expect(model.scan(from: key(7000), limit: 10).isEmpty)
   }
 }
+
+/// S3 ListObjects by its definition over sorted `keys`: filter by prefix, drop keys ≤ startAfter, roll up keys
+/// holding the delimiter after the prefix, dedupe, cut at the limit.
+func naiveList(
+  _ keys: [[UInt8]], prefix: [UInt8], startAfter: [UInt8]?, delimiter: UInt8?, limit: Int
+) -> [ListItem] {
+  var out: [ListItem] = []
+  for k in keys where k.starts(with: prefix) {
+    if let s = startAfter, !s.lexicographicallyPrecedes(k) { continue }
+    if let d = delimiter, let i = k[prefix.count...].firstIndex(of: d) {
+      let p = ListItem.commonPrefix(Array(k[...i]))
+      if out.last != p { out.append(p) }
+    } else {
+      out.append(.key(k, k))
+    }
+  }
+  return Array(out.prefix(limit))
+}
+
+@Suite struct Listing {
+  /// Random byte keys over a 3-letter alphabet, so prefixes, delimiters and groups abound.
+  let keys: [[UInt8]] = {
+    var rng = ConformanceSuite.SplitMix(5)
+    var set = Set<[UInt8]>()
+    while set.count < 1500 {
+      set.insert((0..<Int(rng.next() % 9)).map { _ in UInt8(rng.next() % 3) })
+    }
+    return set.sorted { $0.lexicographicallyPrecedes($1) }
+  }()
+
+  @Test func modelMatchesTheDefinition() {
+    var model = ReferenceModel()
+    for k in keys { _ = model.insert(ByteString(k), ByteString(k)) }
+    var rng = ConformanceSuite.SplitMix(9)
+    for _ in 0..<400 {
+      let prefix = Array(keys[Int(rng.next() % 1500)].prefix(Int(rng.next() % 4)))
+      let after = rng.next() % 2 == 0 ? nil : keys[Int(rng.next() % 1500)]
+      let d = rng.next() % 3 == 0 ? nil : UInt8(rng.next() % 3)
+      let limit = 1 + Int(rng.next() % 40)
+      #expect(
+        model.list(prefix: prefix, startAfter: after, delimiter: d, limit: limit)
+          == naiveList(keys, prefix: prefix, startAfter: after, delimiter: d, limit: limit),
+        "prefix \(prefix) after \(after ?? []) delimiter \(d ?? 255) limit \(limit)")
+    }
+  }
+
+  /// The default listing seeks past each rolled-up group: one scan call per group, and the
+  /// entries it visits are the listed ones (plus the first of the next group or prefix).
+  @Test func groupsAreSkippedBySeeking() throws {
+    final class Counting: IndexEngine {
+      static let descriptor = SortedMapEngine.descriptor
+      let inner: SortedMapEngine
+      var visited = 0
+      init(options: EngineOptions) throws { inner = try SortedMapEngine(options: options) }
+      func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
+        inner.get(key, into: &value)
+      }
+      func insert(_ k: UnsafeRawBufferPointer, _ v: UnsafeRawBufferPointer) -> Bool {
+        inner.insert(k, v)
+      }
+      func update(_ k: UnsafeRawBufferPointer, _ v: UnsafeRawBufferPointer) -> Bool {
+        inner.update(k, v)
+      }
+      func remove(_ key: UnsafeRawBufferPointer) -> Bool { inner.remove(key) }
+      func scan(
+        from key: UnsafeRawBufferPointer, limit: Int,
+        _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
+      ) -> Int {
+        inner.scan(from: key, limit: limit) { k, v in
+          visited += 1
+          return visit(k, v)
+        }
+      }
+      var stats: EngineStats { inner.stats }
+      func checkInvariants() throws {}
+    }
+    let e = try Counting(options: .init())
+    for d in 0..<50 { for f in 0..<200 { e.put(Array("dir\(d)/file\(f)".utf8)) } }
+    e.put(Array("zebra".utf8))
+    var listed: [ListItem] = []
+    let n = [UInt8]().withUnsafeBytes { p in
+      e.list(prefix: p, delimiter: UInt8(ascii: "/")) {
+        listed.append(ListItem($0))
+        return true
+      }
+    }
+    #expect(n == 51 && listed.count == 51 && listed.last == .key(Array("zebra".utf8), [1]))
+    #expect(e.visited == 51, "one key visited per group, not 10,000")
+  }
+}

@@ -150,7 +150,9 @@ import Testing
   var spec: WorkloadSpec {
     var s = WorkloadSpec(file: "t", name: "t")
     s.records = 1000
-    s.mix = [.read: 0.4, .update: 0.2, .insert: 0.1, .scan: 0.1, .delete: 0.1, .rmw: 0.1]
+    s.mix = [
+      .read: 0.35, .update: 0.2, .insert: 0.1, .scan: 0.1, .delete: 0.1, .rmw: 0.1, .list: 0.05,
+    ]
     s.requestDistribution = .zipfian(constant: 0.99)
     s.valueSize = .uniform(min: 4, max: 20)
     return s
@@ -168,6 +170,36 @@ import Testing
     #expect(
       ops(spec, phase: .run, thread: 0, threads: 1, n: 200)
         != ops(other, phase: .run, thread: 0, threads: 1, n: 200))
+  }
+
+  @Test func listPrefixesAreCutAtTheDelimiter() {
+    var l = ListSpec()
+    func cut(_ s: String) -> String {
+      let b = Array(s.utf8)
+      return String(decoding: b.prefix(b.withUnsafeBytes { l.prefixLength(of: $0) }), as: UTF8.self)
+    }
+    #expect(cut("/d01/d02/f03") == "/d01/d02/" && cut("flat") == "" && cut("a/") == "a/")
+    l.depth = 2
+    #expect(cut("/d01/d02/f03") == "/d01/" && cut("a/b") == "a/")
+    l.depth = 0
+    #expect(cut("/d01/d02/f03") == "")
+  }
+
+  @Test func listOpsListTheDirectoryOfARequestKey() {
+    var s = WorkloadSpec(file: "t", name: "t")
+    s.records = 500
+    var shape = PathShape()
+    shape.depth = 2
+    s.keyShape = .path(shape)
+    s.mix = [.list: 1]
+    s.list.pageSize = 7
+    var stream = OperationStream(spec: s, phase: .run, thread: 0, threads: 1)
+    for _ in 0..<100 {
+      let op = stream.next()!
+      let prefix = String(decoding: op.key, as: UTF8.self)
+      #expect(op.kind == .list && op.scanLength == 7 && op.delimiter == UInt8(ascii: "/"))
+      #expect(prefix.split(separator: "/").count == 2 && prefix.hasSuffix("/"), "\(prefix)")
+    }
   }
 
   @Test func mixProportionsAreHonoured() {
@@ -222,7 +254,7 @@ import Testing
         let b = generated.next()!
         #expect(
           a.kind == b.kind && Array(a.key) == Array(b.key) && a.value.count == b.value.count
-            && a.scanLength == b.scanLength)
+            && a.scanLength == b.scanLength && a.delimiter == b.delimiter)
         n += 1
       }
       #expect(n == (t == 0 ? 151 : 150))

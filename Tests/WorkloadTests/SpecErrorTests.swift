@@ -40,6 +40,18 @@ import Testing
     #expect(e.message.contains("≥ 0"))
   }
 
+  @Test func listSpecIsReadAndChecked() throws {
+    let s = try WorkloadLoader.parse(
+      "mix: {read: 0.5, list: 0.5}\nlist: {delimiter: ':', page_size: 20, depth: 2}\n",
+      file: "w.yaml")
+    #expect(s.proportion(.list) == 0.5)
+    #expect(s.list.delimiter == UInt8(ascii: ":") && s.list.pageSize == 20 && s.list.depth == 2)
+    let e = try #require(error("list:\n  delimiter: '//'\n"))
+    #expect(e.field == "list.delimiter" && e.line == 2 && e.message.contains("single byte"))
+    #expect(error("list: {page_size: 0}\n")?.field == "list.page_size")
+    #expect(error("list: {depth: parent, pagesize: 3}\n")?.message.contains("'page_size'") == true)
+  }
+
   @Test func proportionsMustSumToOne() throws {
     let e = try #require(error("mix:\n  read: 0.5\n  update: 0.4\n"))
     #expect(e.field == "mix")

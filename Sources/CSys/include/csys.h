@@ -41,6 +41,9 @@ static inline uint64_t csys_mono_ns(void) {
 static inline void csys_store_relaxed(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
 static inline uint64_t csys_load_relaxed(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 
+/* A read prefetch of the cache line at `p` (a hint; no fault on any address). */
+static inline void csys_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+
 /* Index of the first of the first `count` bytes at `keys` (16 readable bytes) equal to `b`, or -1:
    SSE2 compare + movemask on x86-64, a scalar loop elsewhere. */
 #if defined(__SSE2__)
