@@ -105,21 +105,37 @@ public final class BPlusTreeEngine: WritingEngine {
     return n
   }
 
-  /// Loads ascending, distinct entries into an empty tree bottom-up, filling pages to the `fill`
-  /// knob; false (and nothing loaded) when the tree is not empty or the input is not strictly
-  /// ascending or too large for a page.
-  public func bulkLoad<S: Sequence>(_ entries: S) -> Bool where S.Element == ([UInt8], [UInt8]) {
-    tree.bulkLoad(entries, fill: fill)
+  /// Loads ascending, distinct entries bottom-up into an empty tree, filling pages to the
+  /// `fill` knob; a tree that is not empty takes them as inserts. Returns the number loaded: 0
+  /// (and nothing loaded) when the input is not strictly ascending or an entry is too large.
+  public func bulkLoad(
+    count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+  ) -> Int {
+    guard tree.s.pointee.keys == 0, tree.page(tree.s.pointee.root).isLeaf else {
+      var loaded = 0
+      for i in 0..<count {
+        let (k, v) = entry(i)
+        if insert(k, v) { loaded += 1 }
+      }
+      return loaded
+    }
+    return tree.bulkLoad(count: count, fill: fill, entry) ? count : 0
   }
 
   public var stats: EngineStats {
     let s = tree.s.pointee
     let pages = s.leafPages + s.interiorPages
+    let fill = tree.leafFill
+    let buckets = fill.histogram.enumerated().map { i, n in
+      ("leaves_fill_\(i * 10)_\(i * 10 + 10)", Double(n))
+    }
     return EngineStats(
       keys: s.keys, logicalBytes: pages * tree.pageSize, height: tree.height,
       details: [
         ("leaf_pages", Double(s.leafPages)), ("interior_pages", Double(s.interiorPages)),
-        ("leaf_fill_pct", tree.leafFill), ("splits", Double(s.splits)),
+        ("leaf_fill_pct", fill.mean),
+      ] + buckets + [
+        ("splits", Double(s.splits)),
         ("count_split_fallbacks", Double(s.countSplitFallbacks)), ("merges", Double(s.merges)),
         ("borrows", Double(s.borrows)), ("fast_path_hits", Double(s.fastHits)),
         ("right_link_hops", Double(s.hops)), ("checksum_bytes", Double(s.checksumBytes)),

@@ -1,19 +1,24 @@
+import EngineKit
+
 extension Tree {
-  /// Bottom-up load of strictly ascending entries into an empty tree: leaves filled left to
-  /// right to `fill` percent (room for a fence is always kept), then each interior level built
-  /// over the one below. False, with the tree left empty, on unsorted or oversized input.
-  func bulkLoad<S: Sequence>(_ entries: S, fill: Int) -> Bool
-  where S.Element == ([UInt8], [UInt8]) {
+  /// Bottom-up load of `count` strictly ascending entries into an empty tree: leaves filled left
+  /// to right to `fill` percent (room for a fence is always kept), then each interior level
+  /// built over the one below. False, with the tree left empty, on unsorted or oversized input.
+  func bulkLoad(
+    count: Int, fill: Int,
+    _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+  ) -> Bool {
     let root = page(s.pointee.root)
     guard s.pointee.keys == 0, root.isLeaf else { return false }
     let budget = (pageSize - Page.header - maxKey) * fill / 100
     // Each level: the pages built, with the first key under each.
     var level: [(id: UInt32, first: [UInt8])] = []
     var leaf = root
-    var previous: [UInt8]?
-    for (key, value) in entries {
+    var previous: UnsafeRawBufferPointer?
+    for i in 0..<count {
+      let (key, value) = entry(i)
       guard key.count <= maxKey, key.count + value.count <= maxEntry,
-        previous.map({ $0.lexicographicallyPrecedes(key) }) ?? true
+        previous.map({ compareBytes($0, key) < 0 }) ?? true
       else {
         discardBulk(level.map(\.id), keep: root.id)
         return false
@@ -22,13 +27,11 @@ extension Tree {
       if leaf.live + size > budget && leaf.count > 0 {
         leaf = appendPage(after: leaf, kind: Page.leaf, fence: key)
       }
-      if leaf.count == 0 { level.append((leaf.id, key)) }
-      key.withUnsafeBytes { k in
-        value.withUnsafeBytes { v in leaf.insertCell(at: leaf.count, key: k, value: v) }
-      }
-      s.pointee.keys += 1
+      if leaf.count == 0 { level.append((leaf.id, Array(key))) }
+      leaf.insertCell(at: leaf.count, key: key, value: value)
       previous = key
     }
+    s.pointee.keys = count
     seal(leaf)
     rememberRightmost(leaf)
     while level.count > 1 {
@@ -40,7 +43,9 @@ extension Tree {
         let size = Page.cellSize(leaf: false, key: first.count, value: 0)
         if node.live + size > budget && node.count > 0 {
           // `first` moves up as the separator between the two interior pages.
-          let next = appendPage(after: node, kind: Page.interior, fence: first)
+          let next = first.withUnsafeBytes {
+            appendPage(after: node, kind: Page.interior, fence: $0)
+          }
           next.child = id
           upper.append((next.id, first))
           node = next
@@ -59,8 +64,8 @@ extension Tree {
   }
 
   /// Closes `page` with the fence `fence` and starts its right neighbour.
-  private func appendPage(after page: Page, kind: UInt8, fence: [UInt8]) -> Page {
-    fence.withUnsafeBytes { page.setHighKey($0) }
+  private func appendPage(after page: Page, kind: UInt8, fence: UnsafeRawBufferPointer) -> Page {
+    page.setHighKey(fence)
     let next = newPage(kind)
     page.right = next.id
     if kind == Page.leaf { next.prev = page.id }

@@ -13,19 +13,23 @@ extension Tree {
     return h
   }
 
-  /// Mean leaf fill, percent of the usable page bytes.
-  var leafFill: Double {
-    var (used, leaves) = (0, 0)
+  /// Leaf fill, percent of the usable page bytes: the mean, and leaves per 10 % bucket
+  /// (bucket 9 holds 90–100 %).
+  var leafFill: (mean: Double, histogram: [Int]) {
+    var used = 0
+    var histogram = Array(repeating: 0, count: 10)
+    let usable = pageSize - Page.header
     var cursor = page(s.pointee.root)
     while !cursor.isLeaf { cursor = page(cursor.child(at: 0)) }
     var id = cursor.id
     while id != 0 {
       let p = page(id)
       used += p.live
-      leaves += 1
+      histogram[min(10 * p.live / usable, 9)] += 1
       id = p.right
     }
-    return leaves == 0 ? 0 : 100 * Double(used) / Double(leaves * (pageSize - Page.header))
+    let leaves = histogram.reduce(0, +)
+    return (leaves == 0 ? 0 : 100 * Double(used) / Double(leaves * usable), histogram)
   }
 
   /// Checks every structural rule: equal leaf depth; slot and cell bookkeeping exact (no overlap,

@@ -18,6 +18,12 @@ public protocol IndexEngine: AnyObject, SendableMetatype {
     from key: UnsafeRawBufferPointer, limit: Int,
     _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
   ) -> Int
+  /// Loads `count` entries, strictly ascending by key, where entry i is `entry(i)` (its bytes
+  /// stay valid for the whole call); returns how many were loaded. Engines with a bottom-up
+  /// build override it; the default inserts them one by one.
+  func bulkLoad(
+    count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+  ) -> Int
   /// S3-style listing under `prefix` (see the default implementation over `scan`).
   func list(
     prefix: UnsafeRawBufferPointer, startAfter: UnsafeRawBufferPointer?, delimiter: UInt8?,
@@ -29,6 +35,20 @@ public protocol IndexEngine: AnyObject, SendableMetatype {
   func checkInvariants() throws
   /// Name, knobs and capabilities.
   static var descriptor: EngineDescriptor { get }
+}
+
+extension IndexEngine {
+  @inlinable
+  public func bulkLoad(
+    count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+  ) -> Int {
+    var loaded = 0
+    for i in 0..<count {
+      let (k, v) = entry(i)
+      if insert(k, v) { loaded += 1 }
+    }
+    return loaded
+  }
 }
 
 /// What an engine is and what it can do.

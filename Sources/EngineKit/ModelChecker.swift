@@ -1,3 +1,24 @@
+extension IndexEngine {
+  /// `bulkLoad` over arrays (tests and checks).
+  public func bulkLoad(_ entries: [([UInt8], [UInt8])]) -> Int {
+    var bytes: [UInt8] = []
+    var spans: [(at: Int, key: Int, value: Int)] = []
+    for (k, v) in entries {
+      spans.append((bytes.count, k.count, v.count))
+      bytes += k + v
+    }
+    return bytes.withUnsafeBytes { b in
+      bulkLoad(count: entries.count) { i in
+        let s = spans[i]
+        return (
+          UnsafeRawBufferPointer(rebasing: b[s.at..<(s.at + s.key)]),
+          UnsafeRawBufferPointer(rebasing: b[(s.at + s.key)..<(s.at + s.key + s.value)])
+        )
+      }
+    }
+  }
+}
+
 /// A result that differs from the reference model.
 public struct ModelMismatch: Error, CustomStringConvertible {
   public var expected: String
@@ -50,6 +71,15 @@ public struct ModelChecker<E: IndexEngine> {
   {
     try get(key)
     if model.get(ByteString(key)) != nil { try update(key, v) }
+  }
+
+  /// Bulk-loads `entries` (ascending) into both; every one must load.
+  public mutating func bulkLoad(_ entries: [([UInt8], [UInt8])]) throws {
+    for (k, v) in entries { _ = model.insert(ByteString(k), ByteString(v)) }
+    let n = engine.bulkLoad(entries)
+    if n != entries.count {
+      throw ModelMismatch(expected: "\(entries.count) loaded", actual: "\(n)")
+    }
   }
 
   /// Checks an S3-style listing against the model's.

@@ -59,6 +59,9 @@ public final class RWLocked<Inner: IndexEngine>: IndexEngine {
         prefix: prefix, startAfter: startAfter, delimiter: delimiter, limit: limit, visit)
     }
   }
+  public func bulkLoad(
+    count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+  ) -> Int { write { inner.bulkLoad(count: count, entry) } }
   public var stats: EngineStats { read { inner.stats } }
   public func checkInvariants() throws { try inner.checkInvariants() }
 }

@@ -57,6 +57,21 @@ public struct Recorder {
     intervalOps &+= 1
   }
 
+  /// Records `count` ops done by one timed call of `nanoseconds` (a bulk load): each gets the
+  /// mean, so counts and throughput are exact and the latency columns show the cost per op.
+  public mutating func recordBatch(
+    _ kind: OpKind, count: UInt64, failed: UInt64, nanoseconds: UInt64, at tick: UInt64
+  ) {
+    guard count > 0 else { return }
+    let mean = max(nanoseconds / count, 1)
+    _ = histograms[kind.rawValue].record(mean, count: count)
+    counts[kind.rawValue] &+= count
+    errors[kind.rawValue] &+= failed
+    if tick >= nextIntervalTick { roll(to: tick) }
+    _ = interval.record(mean, count: count)
+    intervalOps &+= count
+  }
+
   /// Counts an op that was not timed (latency sampling).
   @inlinable @inline(__always)
   public mutating func count(_ kind: OpKind, ok: Bool) {

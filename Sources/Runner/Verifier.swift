@@ -48,10 +48,26 @@ public enum Verifier {
     var checker = ModelChecker(try make())
     let (load, run) = CellRunner.streams(plan)
     var count = 0
-    for (phase, streams, budget) in [
+    var phases = [
       (Phase.load, load, Int.max),
       (.run, run, plan.trace == nil ? plan.spec.operations ?? 0 : Int.max),
-    ] {
+    ]
+    if plan.spec.bulkLoad && plan.trace == nil {
+      let sorted = SortedLoad(spec: plan.spec)
+      let entries = (0..<sorted.count).map { i in
+        let e = sorted.entry(i)
+        return (Array(e.key), Array(e.value))
+      }
+      do { try checker.bulkLoad(entries) } catch let m as ModelMismatch {
+        throw VerifyMismatch(
+          phase: .load, thread: 0, index: 0, kind: .insert, key: "(bulk load)",
+          expected: m.expected, actual: m.actual)
+      }
+      try checker.engine.checkInvariants()
+      count = entries.count
+      phases.removeFirst()
+    }
+    for (phase, streams, budget) in phases {
       var streams = streams
       var live = Array(streams.indices)
       var index = 0

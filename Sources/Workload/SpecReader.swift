@@ -142,7 +142,8 @@ struct SpecReader {
   // MARK: document
 
   static let topFields = [
-    "name", "description", "records", "operations", "duration", "warmup", "load_threads", "threads",
+    "name", "description", "records", "operations", "duration", "warmup", "load", "load_threads",
+    "threads",
     "mix",
     "request_distribution", "insert_order", "keys", "value_size", "scan_length", "list", "engines",
     "repeats", "seed", "allocator", "latency_sampling", "placement",
@@ -161,6 +162,13 @@ struct SpecReader {
     spec.duration = try duration.map { try double($0, "duration", in: 0.001...1e7) }
     if ops == nil && duration == nil { spec.operations = 100_000 }
     if let n = f.take("warmup") { spec.warmup = try warmup(n) }
+    if let n = f.take("load") {
+      switch try string(n, "load") {
+      case "bulk": spec.bulkLoad = true
+      case "inserts": spec.bulkLoad = false
+      case let s: throw fail("load", n, "'\(s)' is not allowed (use inserts | bulk)")
+      }
+    }
     if let n = f.take("load_threads") { spec.loadThreads = try int(n, "load_threads", min: 1) }
     if let n = f.take("threads") { spec.threads = try intList(n, "threads", min: 1) }
     if let n = f.take("mix") { spec.mix = try mix(n) }

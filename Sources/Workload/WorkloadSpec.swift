@@ -161,6 +161,10 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
   public var duration: Double? = nil
   public var warmup: Warmup = .none
   public var loadThreads: Int = 1
+  /// `load: bulk`: the load phase hands every record, sorted, to the engine's `bulkLoad` in one
+  /// timed call (engines without a bottom-up build insert them in that order); `inserts` (the
+  /// default) issues them as individual inserts from `load_threads` clients.
+  public var bulkLoad = false
   /// Client thread counts; more than one is a sweep.
   public var threads: [Int] = [1]
   /// Proportion of each operation type (sums to 1).

@@ -163,7 +163,8 @@ func key(_ n: Int) -> [UInt8] { withUnsafeBytes(of: UInt64(n).bigEndian, Array.i
     // (b) Bulk loading must not place keys beyond a leaf's upper bound.
     for fill in ["60", "100"] {
       let t = try make(["fill": fill])
-      #expect(t.bulkLoad((0..<50_000).map { (key($0 * 2), [UInt8(truncatingIfNeeded: $0)]) }))
+      #expect(
+        t.bulkLoad((0..<50_000).map { (key($0 * 2), [UInt8(truncatingIfNeeded: $0)]) }) == 50_000)
       try t.checkInvariants()
       for i in stride(from: 1, to: 100_000, by: 2) where i % 7 == 0 { #expect(t.put(key(i))) }
       for i in stride(from: 0, to: 100_000, by: 6) {
@@ -171,12 +172,25 @@ func key(_ n: Int) -> [UInt8] { withUnsafeBytes(of: UInt64(n).bigEndian, Array.i
       }
       try t.checkInvariants()
       #expect(t.keys().count == 50_000 + (0..<100_000).filter { $0 % 2 == 1 && $0 % 7 == 0 }.count)
-      #expect(!t.bulkLoad([(key(1), [1])]), "bulk load needs an empty tree")
+      #expect(t.bulkLoad([(key(1), [1])]) == 1, "a tree that is not empty takes inserts")
     }
     let unsorted = try make()
-    #expect(!unsorted.bulkLoad([(key(2), [1]), (key(1), [1])]))
+    #expect(unsorted.bulkLoad([(key(2), [1]), (key(1), [1])]) == 0)
     #expect(unsorted.stats.keys == 0)
     try unsorted.checkInvariants()
+  }
+
+  @Test func fillHistogramCountsEveryLeaf() throws {
+    for fill in [60, 100] {
+      let t = try make(["fill": String(fill)])
+      _ = t.bulkLoad((0..<20_000).map { (key($0), [UInt8](repeating: 1, count: 8)) })
+      let buckets = (0..<10).map { t.detail("leaves_fill_\($0 * 10)_\($0 * 10 + 10)") }
+      let leaves = t.detail("leaf_pages")
+      let mean = t.detail("leaf_fill_pct")
+      #expect(buckets.reduce(0, +) == leaves)
+      #expect(buckets[mean / 10] >= leaves - 1, "all but the last leaf near the mean \(mean)")
+      #expect(mean <= fill && mean > fill * 8 / 10)
+    }
   }
 
   @Test func countSplitWithSkewedSizesDoesNotOverflow() throws {

@@ -45,6 +45,46 @@ func plan(
     #expect(!r.interrupted)
   }
 
+  /// `load: bulk` hands every record over in one ascending call, counted as inserts.
+  @Test func bulkLoadIsOneSortedCall() throws {
+    final class Recording: WritingEngine {
+      static let descriptor = SortedMapEngine.descriptor
+      let inner: SortedMapEngine
+      nonisolated(unsafe) static var calls: [(count: Int, ascending: Bool)] = []
+      init(options: EngineOptions) throws { inner = try SortedMapEngine(options: options) }
+      func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
+        inner.get(key, into: &value)
+      }
+      func write(_ k: UnsafeRawBufferPointer, _ v: UnsafeRawBufferPointer, _ mode: WriteMode)
+        -> Bool
+      { inner.write(k, v, mode) }
+      func remove(_ key: UnsafeRawBufferPointer) -> Bool { inner.remove(key) }
+      func scan(
+        from key: UnsafeRawBufferPointer, limit: Int,
+        _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
+      ) -> Int { inner.scan(from: key, limit: limit, visit) }
+      func bulkLoad(
+        count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+      ) -> Int {
+        let ascending = (1..<count).allSatisfy {
+          compareBytes(entry($0 - 1).key, entry($0).key) < 0
+        }
+        Self.calls.append((count, ascending))
+        return inner.bulkLoad(count: count, entry)
+      }
+      var stats: EngineStats { inner.stats }
+      func checkInvariants() throws {}
+    }
+    var s = smallSpec()
+    s.bulkLoad = true
+    s.loadThreads = 2
+    let r = try EngineEntry(Recording.self).measure(plan(s), context: context)
+    #expect(Recording.calls.count == 1 && Recording.calls[0] == (2000, true))
+    #expect(r.load?.ops[.insert]?.count == 2000 && r.load?.ops[.insert]?.errors == 0)
+    #expect(r.load?.keys == 2000 && r.load?.threads == 1)
+    #expect(r.load?.ops[.insert]?.histogram.totalCount == 2000)
+  }
+
   @Test func failedOpsAreCountedNotDropped() throws {
     var s = smallSpec([.delete: 1.0])
     s.requestDistribution = .uniform

@@ -52,6 +52,13 @@ import Testing
     #expect(error("list: {depth: parent, pagesize: 3}\n")?.message.contains("'page_size'") == true)
   }
 
+  @Test func loadModeIsInsertsOrBulk() throws {
+    #expect(try WorkloadLoader.parse("load: bulk\n", file: "w.yaml").bulkLoad)
+    #expect(try !WorkloadLoader.parse("load: inserts\n", file: "w.yaml").bulkLoad)
+    let e = try #require(error("records: 5\nload: sorted\n"))
+    #expect(e.field == "load" && e.line == 2 && e.message.contains("inserts | bulk"))
+  }
+
   @Test func proportionsMustSumToOne() throws {
     let e = try #require(error("mix:\n  read: 0.5\n  update: 0.4\n"))
     #expect(e.field == "mix")
