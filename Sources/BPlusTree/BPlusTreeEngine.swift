@@ -56,9 +56,11 @@ public final class BPlusTreeEngine: WritingEngine {
   }
 
   public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
-    guard let v = tree.get(key) else { return false }
-    value.store(v)
-    return true
+    tree.reading {
+      guard let v = tree.get(key) else { return false }
+      value.store(v)
+      return true
+    }
   }
 
   public func write(
@@ -84,8 +86,10 @@ public final class BPlusTreeEngine: WritingEngine {
 
   /// A cursor at the first key ≥ `key`.
   public func seek(_ key: UnsafeRawBufferPointer) -> Cursor {
-    let (leaf, _) = tree.descend(key, record: false)
-    return Cursor(tree: tree, leaf: leaf.id, index: leaf.lowerBound(key).index)
+    tree.reading {
+      let (leaf, _) = tree.descend(key, record: false)
+      return Cursor(tree: tree, leaf: leaf.id, index: leaf.lowerBound(key).index)
+    }
   }
 
   /// A cursor at the smallest key.

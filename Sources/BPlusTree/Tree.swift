@@ -55,6 +55,8 @@ final class Tree {
   let fastMax: UnsafeMutableRawPointer
   /// The copy-on-read buffer, and the descent path: (page id, child index) per level.
   let readCopy: UnsafeMutableRawPointer
+  /// Serialises readers around `readCopy` (`copy_on_read`), as a pager's buffer latch would.
+  let readLatch: UnsafeMutablePointer<pthread_mutex_t>
   let path: UnsafeMutablePointer<(id: UInt32, index: Int)>
 
   static func limits(pageSize: Int) -> (key: Int, entry: Int) {
@@ -79,6 +81,8 @@ final class Tree {
     separator = .allocate(byteCount: pageSize, alignment: 16)
     fastMax = .allocate(byteCount: pageSize, alignment: 16)
     readCopy = .allocate(byteCount: pageSize, alignment: 16)
+    readLatch = .allocate(capacity: 1)
+    pthread_mutex_init(readLatch, nil)
     path = .allocate(capacity: 64)
     let root = newPage(Page.leaf)
     s.pointee.root = root.id
@@ -91,6 +95,8 @@ final class Tree {
     s.deinitialize(count: 1)
     s.deallocate()
     for p in [scratch, fence, separator, fastMax, readCopy] { p.deallocate() }
+    pthread_mutex_destroy(readLatch)
+    readLatch.deallocate()
     offsets.deallocate()
     path.deallocate()
   }
@@ -100,6 +106,15 @@ final class Tree {
   /// The page `id`, for writing.
   @inline(__always) func page(_ id: UInt32) -> Page {
     Page(s.pointee.table[Int(id)].unsafelyUnwrapped)
+  }
+
+  /// Runs a reader that uses `read` pages: under the read latch when pages are copied (the one
+  /// copy buffer is shared), directly otherwise.
+  @inline(__always) func reading<R>(_ body: () -> R) -> R {
+    guard copyOnRead else { return body() }
+    pthread_mutex_lock(readLatch)
+    defer { pthread_mutex_unlock(readLatch) }
+    return body()
   }
 
   /// The page `id`, for reading: a private copy when the `copy_on_read` variant is on.

@@ -135,7 +135,8 @@ struct RunCommand: ParsableCommand {
   func runVerify(_ cells: [(CellPlan, EngineEntry)]) throws {
     var failed = false
     for (plan, entry) in cells where plan.repeatIndex == 0 {
-      let label = "\(plan.engine.name) \(plan.variant) t=\(plan.threads)"
+      let label =
+        "\(plan.engine.name) \(plan.variant)\(plan.wrapper == .none ? "" : "/\(plan.wrapperLabel)") t=\(plan.threads)"
       guard entry.descriptor.storesData else {
         print("verify \(label): skipped (the engine stores nothing)")
         continue

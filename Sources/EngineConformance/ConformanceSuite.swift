@@ -1,4 +1,6 @@
+import Dispatch
 import EngineKit
+import Synchronization
 
 /// The model-based test every engine runs with one line: random operation sequences over
 /// awkward keys (empty, 0x00 bytes, prefixes of each other, long), checked op by op against the
@@ -106,6 +108,72 @@ public enum ConformanceSuite {
   }
 
   static let opNames = ["insert", "update", "remove", "get", "scan", "list"]
+
+  /// Readers in parallel, as the `rwlock` wrapper's read lock lets them run: `threads` threads
+  /// do gets, scans and listings on a loaded engine and compare each with the model, so an
+  /// engine whose lookups or scans write shared state (a search path, a scratch buffer) fails.
+  public static func concurrentReads<E: IndexEngine>(
+    _ make: () throws -> E, threads: Int = 4, configuration c: Configuration = Configuration()
+  ) throws {
+    var rng = SplitMix(c.seed)
+    let keys = c.keys ?? keyPool(c, &rng)
+    nonisolated(unsafe) let engine = try make()
+    var model = ReferenceModel()
+    for (i, k) in keys.enumerated() where i % 2 == 0 {
+      let v = Array(k.reversed().prefix(c.maxValueLength))
+      _ = k.withUnsafeBytes { kb in v.withUnsafeBytes { engine.insert(kb, $0) } }
+      _ = model.insert(ByteString(k), ByteString(v))
+    }
+    nonisolated(unsafe) let reference = model
+    let failures = Mutex<[String]>([])
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+      var value = ValueBuffer()
+      defer { value.deallocate() }
+      for i in 0..<(c.operations / 2) {
+        let k = keys[(t &* 7919 &+ i &* 31) % keys.count]
+        var problem: String?
+        k.withUnsafeBytes { kb in
+          switch E.descriptor.supportsScan ? i % 4 : i % 2 {
+          case 0, 1:
+            let expected = reference.get(ByteString(k)).map { $0.withBytes(Array.init) }
+            let found = engine.get(kb, into: &value) ? Array(value.bytes) : nil
+            if found != expected { problem = "get" }
+          case 2:
+            var seen: [ByteString] = []
+            _ = engine.scan(from: kb, limit: 20) { key, _ in
+              seen.append(ByteString(key))
+              return true
+            }
+            if seen != reference.scan(from: ByteString(k), limit: 20).map(\.0) { problem = "scan" }
+          default:
+            let prefix = Array(k.prefix(k.count / 2))
+            var listed: [ListItem] = []
+            _ = prefix.withUnsafeBytes {
+              engine.list(prefix: $0, startAfter: nil, delimiter: 1, limit: 10) {
+                listed.append(ListItem($0))
+                return true
+              }
+            }
+            let expected = reference.list(prefix: prefix, startAfter: nil, delimiter: 1, limit: 10)
+            if listed != expected { problem = "list" }
+          }
+        }
+        if let p = problem {
+          failures.withLock {
+            $0.append("thread \(t) op \(i) \(p) key 0x\(k.withUnsafeBytes(hexString))")
+          }
+          return
+        }
+      }
+    }
+    let f = failures.withLock { $0 }
+    if !f.isEmpty {
+      throw Failure(
+        description:
+          "\(E.descriptor.name): concurrent readers disagree with the model: \(f.prefix(3).joined(separator: "; "))"
+      )
+    }
+  }
 
   /// Keys that stress byte-string handling: the empty key, keys with 0x00, chains of prefixes,
   /// shared long prefixes, and random lengths up to `maxKeyLength`.

@@ -21,6 +21,8 @@ public struct OnodeKey: Hashable, Comparable, Sendable {
   public static let noGen: UInt64 = .max
   /// Bytes the encoding adds to the two names.
   public static let encodingOverhead = 31
+  /// The placement (shard, pool, crush) is the encoding's first bytes.
+  public static let placementLength = 13
 
   public init(
     shard: Int8 = -1, pool: Int64 = 0, crush: UInt32 = 0, nspace: [UInt8] = [], oid: [UInt8],
@@ -90,7 +92,7 @@ public struct OnodeKeyView {
   public init?(encoded bytes: UnsafeRawBufferPointer) {
     let n = bytes.count
     guard n >= OnodeKey.encodingOverhead, let p = bytes.baseAddress else { return nil }
-    guard let nsEnd = Self.zero(p, from: 13, to: n - 17),
+    guard let nsEnd = Self.zero(p, from: OnodeKey.placementLength, to: n - 17),
       let oidEnd = Self.zero(p, from: nsEnd + 1, to: n - 16), oidEnd == n - 17
     else { return nil }
     (shard, pool, crush) = Self.placement(p)

@@ -66,10 +66,16 @@ public final class RWLocked<Inner: IndexEngine>: IndexEngine {
   public func checkInvariants() throws { try inner.checkInvariants() }
 }
 
-/// N independent instances routed by a hash of the key, each behind its own reader-writer lock
-/// (`concurrency: partitioned`). Point ops touch one partition; scans merge all of them.
+/// N independent instances, each behind its own reader-writer lock (`concurrency: partitioned`).
+/// Keys are routed by a hash of the key, or for onode keys by a hash of their placement (shard,
+/// pool, crush), so one placement lives in one partition as in crimson's shard-per-core trees.
+/// Point ops touch one partition. A scan of onode keys is served by the start key's partition
+/// while it stays within that placement, and continues as a merge of all partitions after it;
+/// other scans merge all partitions.
 public final class Partitioned<Inner: IndexEngine>: IndexEngine {
   public let parts: [RWLocked<Inner>]
+  /// Route by placement (onode keys) rather than by the whole key.
+  let byPlacement: Bool
 
   public static var descriptor: EngineDescriptor { RWLocked<Inner>.descriptor }
 
@@ -78,10 +84,14 @@ public final class Partitioned<Inner: IndexEngine>: IndexEngine {
     guard n >= 1 else { throw EngineOptionError(knob: "partitions", message: "must be ≥ 1") }
     let inner = EngineDescriptor.engineOnly(options)
     parts = try (0..<n).map { _ in try RWLocked<Inner>(options: inner) }
+    byPlacement = options.keyShape == "onode"
   }
 
   @inline(__always) private func part(_ key: UnsafeRawBufferPointer) -> RWLocked<Inner> {
-    parts[Int(fnv1a64(key) % UInt64(parts.count))]
+    let routed =
+      byPlacement && key.count >= OnodeKey.placementLength
+      ? UnsafeRawBufferPointer(rebasing: key[..<OnodeKey.placementLength]) : key
+    return parts[Int(fnv1a64(routed) % UInt64(parts.count))]
   }
 
   public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
@@ -95,9 +105,29 @@ public final class Partitioned<Inner: IndexEngine>: IndexEngine {
   }
   public func remove(_ key: UnsafeRawBufferPointer) -> Bool { part(key).remove(key) }
 
-  /// Collects up to `limit` entries from every partition, then merges them in key order.
   public func scan(
     from key: UnsafeRawBufferPointer, limit: Int,
+    _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
+  ) -> Int {
+    let p = OnodeKey.placementLength
+    guard byPlacement, key.count >= p, limit > 0 else { return merged(from: key, limit, visit) }
+    var n = 0
+    var stopped = false
+    _ = part(key).scan(from: key, limit: limit) { k, v in
+      guard k.count >= p, memcmp(k.baseAddress!, key.baseAddress!, p) == 0 else { return false }
+      n += 1
+      stopped = !visit(k, v)
+      return !stopped
+    }
+    guard !stopped, n < limit,
+      let next = successor(of: UnsafeRawBufferPointer(rebasing: key[..<p]))
+    else { return n }
+    return n + next.withUnsafeBytes { merged(from: $0, limit - n, visit) }
+  }
+
+  /// Collects up to `limit` entries ≥ `key` from every partition, then merges them in order.
+  private func merged(
+    from key: UnsafeRawBufferPointer, _ limit: Int,
     _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
   ) -> Int {
     var entries: [(ByteString, ByteString)] = []

@@ -39,7 +39,7 @@ public enum Columns {
 public enum Rows {
   static func cellKey(_ c: CellResult, workload: String) -> [String] {
     [
-      workload, c.plan.engine.name, c.plan.variant, c.plan.wrapper.rawValue, String(c.plan.threads),
+      workload, c.plan.engine.name, c.plan.variant, c.plan.wrapperLabel, String(c.plan.threads),
       String(c.plan.repeatIndex), c.plan.target.map { String(format: "%.0f", $0) } ?? "",
       c.plan.placement.label,
     ]

@@ -163,7 +163,7 @@ public struct CellRecord: Codable {
   init(_ c: CellResult) {
     engine = c.plan.engine.name
     variant = c.plan.variant
-    wrapper = c.plan.wrapper.rawValue
+    wrapper = c.plan.wrapperLabel
     threads = c.plan.threads
     repeatIndex = c.plan.repeatIndex
     target = c.plan.target

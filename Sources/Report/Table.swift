@@ -16,7 +16,7 @@ public enum SummaryTable {
           guard let r = p.ops[k] else { continue }
           let h = r.histogram
           rows.append([
-            c.plan.engine.name + (c.plan.wrapper == .none ? "" : "/\(c.plan.wrapper.rawValue)"),
+            c.plan.engine.name + (c.plan.wrapper == .none ? "" : "/\(c.plan.wrapperLabel)"),
             c.plan.variant,
             String(c.plan.threads), p.phase.rawValue + (p.interrupted ? "*" : ""), k.name,
             String(r.count), String(r.errors),

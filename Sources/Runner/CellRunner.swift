@@ -124,9 +124,22 @@ public struct EngineEntry: Sendable {
         }
       },
       verify: { plan, checkEveryOp in
-        try Verifier.run(
-          { try E(options: EngineDescriptor.engineOnly(plan.engineOptions)) },
-          plan: plan, checkInvariantsEvery: checkEveryOp ? 1 : 0)
+        // The same wrapper as the measured cell, so routing and merged scans are checked too.
+        let options = plan.engineOptions
+        let every = checkEveryOp ? 1 : 0
+        switch plan.wrapper {
+        case .none:
+          return try Verifier.run(
+            { try E(options: EngineDescriptor.engineOnly(options)) }, plan: plan,
+            checkInvariantsEvery: every)
+        case .rwlock:
+          return try Verifier.run(
+            { try RWLocked<E>(options: EngineDescriptor.engineOnly(options)) }, plan: plan,
+            checkInvariantsEvery: every)
+        case .partitioned:
+          return try Verifier.run(
+            { try Partitioned<E>(options: options) }, plan: plan, checkInvariantsEvery: every)
+        }
       })
   }
 

@@ -47,10 +47,17 @@ public struct CellPlan: Sendable {
     EngineOptions(EngineDescriptor.engineOnly(EngineOptions(engine.options)).values).label
   }
 
+  /// The wrapper as results name it: `none`, `rwlock`, or `partitioned(N)`.
+  public var wrapperLabel: String {
+    guard wrapper == .partitioned else { return wrapper.rawValue }
+    return
+      "partitioned(\((try? EngineOptions(engine.options).integer("partitions", default: 8)) ?? 8))"
+  }
+
   /// A file-name-safe identifier, e.g. `sortedmap-default-t2-r0`.
   public var slug: String {
     let raw =
-      "\(engine.name)-\(variant)-\(wrapper == .none ? "" : "\(wrapper.rawValue)-")t\(threads)-r\(repeatIndex)\(target.map { "-target\(Int($0))" } ?? "")\(placement == Placement() ? "" : "-" + placement.label)"
+      "\(engine.name)-\(variant)-\(wrapper == .none ? "" : "\(wrapperLabel)-")t\(threads)-r\(repeatIndex)\(target.map { "-target\(Int($0))" } ?? "")\(placement == Placement() ? "" : "-" + placement.label)"
     return String(
       raw.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
   }

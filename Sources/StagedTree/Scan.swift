@@ -24,9 +24,8 @@ struct ScanEntry<N: NodeLayout> {
 extension Tree {
   /// A cursor at the first entry ≥ `key`, keeping its path in `stack`'s storage.
   func seek(_ key: Key, stack: consuming [(N, Pos)]) -> Cursor<N> {
-    let (leaf, p, _) = descend(key)
     stack.removeAll(keepingCapacity: true)
-    stack.append(contentsOf: path)
+    let (leaf, p, _) = descend(key) { stack.append(($0, $1)) }
     return Cursor(leaf: leaf, pos: p, stack: stack)
   }
 

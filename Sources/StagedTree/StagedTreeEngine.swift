@@ -1,4 +1,5 @@
 import EngineKit
+import Synchronization
 
 /// The staged tree engine: Ceph crimson's staged FLTree (onode tree) in memory, byte-faithful N0
 /// nodes (see shared/design/staged-tree.md and docs/engines.md).
@@ -105,23 +106,35 @@ public final class StagedTreeEngine: WritingEngine {
   }
 }
 
-/// The engine's operations over one node layout.
+/// What one scan writes to: a scanned key's encoding, and the scan path's storage.
+final class ScanScratch<N: NodeLayout> {
+  let keyBuffer: UnsafeMutableRawPointer
+  var stack: [(N, Pos)] = []
+
+  init(_ c: StagedTreeConfig) {
+    keyBuffer = .allocate(
+      byteCount: OnodeKey.encodingOverhead + c.maxNamespace + c.maxObjectName, alignment: 8)
+    stack.reserveCapacity(64)
+  }
+
+  deinit { keyBuffer.deallocate() }
+}
+
+/// The engine's operations over one node layout. Lookups and scans write no shared state, so
+/// readers may run concurrently (under the `rwlock` wrapper's read lock).
 final class Core<N: NodeLayout> {
   let tree: Tree<N>
   let onode: Bool
-  /// Scratch for a scanned key's encoding, and the scan path's storage.
-  let keyBuffer: UnsafeMutableRawPointer
-  var scanStack: [(N, Pos)] = []
+  /// The scan scratch, reused by one scan at a time; a scan that finds it taken by another
+  /// thread's makes its own.
+  let scratch: ScanScratch<N>
+  let scratchTaken = Atomic<Bool>(false)
 
   init(_ c: StagedTreeConfig, onode: Bool) {
     tree = Tree(c)
     self.onode = onode
-    keyBuffer = .allocate(
-      byteCount: OnodeKey.encodingOverhead + c.maxNamespace + c.maxObjectName, alignment: 8)
-    scanStack.reserveCapacity(64)
+    scratch = ScanScratch(c)
   }
-
-  deinit { keyBuffer.deallocate() }
 
   /// The staged key for `bytes`, or nil when it is malformed or over the limits.
   @inline(__always) func key(_ bytes: UnsafeRawBufferPointer) -> Key? {
@@ -170,8 +183,14 @@ final class Core<N: NodeLayout> {
       start = Key(shard: shard, pool: pool, crush: crush, ns: none, oid: none, snap: 0, gen: 0)
       floor = true
     }
+    let owned = scratchTaken.compareExchange(
+      expected: false, desired: true, ordering: .acquiring
+    ).exchanged
+    let s = owned ? scratch : ScanScratch<N>(tree.config)
+    defer { if owned { scratchTaken.store(false, ordering: .releasing) } }
+    let keyBuffer = s.keyBuffer
     var stack: [(N, Pos)] = []
-    swap(&stack, &scanStack)
+    swap(&stack, &s.stack)
     // A generic key longer than any stored name still has the right lower bound.
     var cursor = tree.seek(start ?? Key(object: key), stack: stack)
     var n = 0
@@ -203,7 +222,7 @@ final class Core<N: NodeLayout> {
       n += 1
       if !visit(bytes, e.value) { break }
     }
-    scanStack = cursor.stack
+    s.stack = cursor.stack
     return n
   }
 

@@ -120,13 +120,22 @@ final class Tree<N: NodeLayout> {
   @inline(__always)
   func descend(_ key: Key, to level: Int = 0, history: Bool = true) -> (N, Pos, MatchStat) {
     path.removeAll(keepingCapacity: true)
+    return descend(key, to: level, history: history) { path.append(($0, $1)) }
+  }
+
+  /// The descent itself, handing each internal node and the position taken to `step`; readers
+  /// use it directly so that concurrent lookups share no state.
+  @inline(__always)
+  func descend(_ key: Key, to level: Int = 0, history: Bool = true, _ step: (N, Pos) -> Void)
+    -> (N, Pos, MatchStat)
+  {
     var h = History()
     var n = root
     while n.level > level {
       if !history { h = History() }
       let (p, _) = n.lowerBound(key, &h)
       assert(p == n.plainLowerBound(key), "history search differs from a plain search")
-      path.append((n, p))
+      step(n, p)
       n = node(n.child(at: p))
     }
     if !history { h = History() }
@@ -136,7 +145,7 @@ final class Tree<N: NodeLayout> {
   }
 
   func get(_ key: Key) -> UnsafeRawBufferPointer? {
-    let (leaf, p, m) = descend(key)
+    let (leaf, p, m) = descend(key) { _, _ in }
     return m == .eq ? leaf.value(at: p) : nil
   }
 

@@ -25,6 +25,10 @@ func make(_ options: [String: String] = [:]) throws -> ARTEngine {
     c.seed = 7
     try ConformanceSuite.check({ try make(options) }, rounds: 1, configuration: c)
   }
+
+  @Test(arguments: variants) func concurrentReaders(options: [String: String]) throws {
+    try ConformanceSuite.concurrentReads { try make(options) }
+  }
 }
 
 @Suite struct ARTStructure {

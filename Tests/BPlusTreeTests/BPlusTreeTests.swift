@@ -28,6 +28,10 @@ func key(_ n: Int) -> [UInt8] { withUnsafeBytes(of: UInt64(n).bigEndian, Array.i
     c.seed = 11
     try ConformanceSuite.check({ try make(options) }, rounds: 1, configuration: c)
   }
+
+  @Test(arguments: variants) func concurrentReaders(options: [String: String]) throws {
+    try ConformanceSuite.concurrentReads { try make(options) }
+  }
 }
 
 @Suite struct BPlusTreeStructure {

@@ -37,6 +37,10 @@ final class ForgetfulEngine: IndexEngine {
     try ConformanceSuite.check { try SortedMapEngine(options: .init()) }
   }
   @Test func hashMap() throws { try ConformanceSuite.check { try HashMapEngine(options: .init()) } }
+  @Test func concurrentReadersOfTheBaselines() throws {
+    try ConformanceSuite.concurrentReads { try SortedMapEngine(options: .init()) }
+    try ConformanceSuite.concurrentReads { try HashMapEngine(options: .init()) }
+  }
   @Test func rwLockedSortedMap() throws {
     try ConformanceSuite.check { try RWLocked<SortedMapEngine>(options: .init()) }
   }
@@ -44,6 +48,40 @@ final class ForgetfulEngine: IndexEngine {
     try ConformanceSuite.check {
       try Partitioned<SortedMapEngine>(options: .init(["partitions": "3"]))
     }
+  }
+
+  /// Onode keys are routed by placement: each placement's keys sit in one partition, and scans
+  /// that start in a placement and run past it still match the model.
+  @Test func partitionedByPlacement() throws {
+    var keys: [[UInt8]] = []
+    for pool in 0..<2 {
+      for crush in 0..<8 {
+        for o in 0..<6 {
+          for snap in 0..<3 {
+            keys.append(
+              OnodeKey(
+                pool: Int64(pool), crush: UInt32(crush * 0x1234_5678), oid: Array("o\(o)".utf8),
+                snap: UInt64(snap)
+              ).encoded)
+          }
+        }
+      }
+    }
+    let options = EngineOptions(["partitions": "3"], keyShape: "onode")
+    var c = ConformanceSuite.Configuration()
+    c.keys = keys
+    try ConformanceSuite.check(
+      { try Partitioned<SortedMapEngine>(options: options) }, configuration: c)
+    let e = try Partitioned<SortedMapEngine>(options: options)
+    for k in keys { e.put(k) }
+    for placement in Set(keys.map { Array($0.prefix(OnodeKey.placementLength)) }) {
+      let homes = Set(
+        keys.filter { $0.starts(with: placement) }.map { k in
+          e.parts.firstIndex { $0.inner.value(k) != nil }!
+        })
+      #expect(homes.count == 1)
+    }
+    #expect(Set(e.parts.map(\.stats.keys)).count > 1, "placements spread over partitions")
   }
 
   @Test func suiteCatchesABuggyEngine() {

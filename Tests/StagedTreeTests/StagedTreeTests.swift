@@ -59,6 +59,13 @@ func onodeKeys(placements: Int, names: Int, versions: Int, nameLength: Int = 40)
     c.seed = 5
     try ConformanceSuite.check({ try make(options, onode: true) }, rounds: 1, configuration: c)
   }
+
+  @Test(arguments: variants) func concurrentReaders(options: [String: String]) throws {
+    try ConformanceSuite.concurrentReads { try make(options) }
+    var c = ConformanceSuite.Configuration()
+    c.keys = onodeKeys(placements: 25, names: 12, versions: 8)
+    try ConformanceSuite.concurrentReads({ try make(options, onode: true) }, configuration: c)
+  }
 }
 
 func onode(_ p: Int, _ name: String, _ v: Int, ns: String = "") -> [UInt8] {
