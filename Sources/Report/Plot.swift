@@ -39,6 +39,7 @@ public enum PlotData {
     }
     func cell(_ r: [String: String], threads: Bool = true) -> String {
       var s = "\(r["engine"] ?? "") \(r["variant"] ?? "")"
+      if let w = r["wrapper"], !w.isEmpty, w != "none" { s += " \(w)" }
       if threads { s += " t=\(r["threads"] ?? "")" }
       if let t = r["target"], !t.isEmpty { s += " @\(t)/s" }
       if let p = r["placement"], !p.isEmpty, p != "unpinned/local" { s += " \(p)" }
@@ -125,7 +126,8 @@ public enum PlotData {
     for dir in dirs {
       out += "<h2>\(esc((dir as NSString).lastPathComponent))</h2>\n<table><tr>"
       let cols = [
-        "engine", "variant", "threads", "target", "phase", "op", "ops_per_sec", "p50_ns", "p99_ns",
+        "engine", "variant", "wrapper", "threads", "target", "phase", "op", "ops_per_sec", "p50_ns",
+        "p99_ns",
         "p999_ns", "bytes_per_key",
       ]
       out += cols.map { "<th>\($0)</th>" }.joined() + "</tr>\n"
