@@ -39,7 +39,9 @@ public enum PlotData {
     }
     func cell(_ r: [String: String], threads: Bool = true) -> String {
       var s = "\(r["engine"] ?? "") \(r["variant"] ?? "")"
-      if let w = r["wrapper"], !w.isEmpty, w != "none" { s += " \(w)" }
+      // Partitioned variants are their own series; `none` and `rwlock` are one line, as the
+      // runner picks `rwlock` itself once threads > 1.
+      if let w = r["wrapper"], w.hasPrefix("partitioned") { s += " \(w)" }
       if threads { s += " t=\(r["threads"] ?? "")" }
       if let t = r["target"], !t.isEmpty { s += " @\(t)/s" }
       if let p = r["placement"], !p.isEmpty, p != "unpinned/local" { s += " \(p)" }
