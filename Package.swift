@@ -48,7 +48,8 @@ let package = Package(
     .target(
       name: "Report",
       dependencies: [
-        "Runner", "Workload", "Platform", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        "Runner", "Workload", "Platform",
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
       ]),
     .target(
       name: "BenchCLI",
@@ -65,7 +66,8 @@ let package = Package(
     .testTarget(
       name: "StagedTreeTests", dependencies: ["StagedTree", "EngineKit", "EngineConformance"]),
     .testTarget(
-      name: "RunnerTests", dependencies: ["Runner", "Workload", "EngineKit", "Platform"]),
+      name: "RunnerTests",
+      dependencies: ["Runner", "Workload", "EngineKit", "EngineConformance", "Platform"]),
     .testTarget(
       name: "ReportTests",
       dependencies: [

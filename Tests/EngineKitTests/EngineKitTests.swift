@@ -4,32 +4,16 @@ import Testing
 @testable import EngineKit
 
 /// An engine with a deliberate bug, to prove the conformance suite and --verify catch bugs.
-final class ForgetfulEngine: IndexEngine {
-  static let descriptor = EngineDescriptor(
-    name: "forgetful", summary: "drops every 50th insert", supportsScan: true)
-  let inner: SortedMapEngine
-  var inserts = 0
-  init(options: EngineOptions) throws { inner = try SortedMapEngine(options: options) }
-  func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
-    inner.get(key, into: &value)
+final class ForgetfulEngine: ProbeEngine {
+  override class var descriptor: EngineDescriptor {
+    EngineDescriptor(name: "forgetful", summary: "drops every 50th insert", supportsScan: true)
   }
-  func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
+  var inserts = 0
+  var scratch = ValueBuffer()
+  override func insert(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
     inserts += 1
     return inserts % 50 == 0 ? !inner.get(key, into: &scratch) : inner.insert(key, value)
   }
-  var scratch = ValueBuffer()
-  func update(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
-    inner.update(key, value)
-  }
-  func remove(_ key: UnsafeRawBufferPointer) -> Bool { inner.remove(key) }
-  func scan(
-    from key: UnsafeRawBufferPointer, limit: Int,
-    _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
-  ) -> Int {
-    inner.scan(from: key, limit: limit, visit)
-  }
-  var stats: EngineStats { inner.stats }
-  func checkInvariants() throws { try inner.checkInvariants() }
 }
 
 @Suite struct ConformanceTests {
@@ -215,22 +199,9 @@ func naiveList(
   /// The default listing seeks past each rolled-up group: one scan call per group, and the
   /// entries it visits are the listed ones (plus the first of the next group or prefix).
   @Test func groupsAreSkippedBySeeking() throws {
-    final class Counting: IndexEngine {
-      static let descriptor = SortedMapEngine.descriptor
-      let inner: SortedMapEngine
+    final class Counting: ProbeEngine {
       var visited = 0
-      init(options: EngineOptions) throws { inner = try SortedMapEngine(options: options) }
-      func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
-        inner.get(key, into: &value)
-      }
-      func insert(_ k: UnsafeRawBufferPointer, _ v: UnsafeRawBufferPointer) -> Bool {
-        inner.insert(k, v)
-      }
-      func update(_ k: UnsafeRawBufferPointer, _ v: UnsafeRawBufferPointer) -> Bool {
-        inner.update(k, v)
-      }
-      func remove(_ key: UnsafeRawBufferPointer) -> Bool { inner.remove(key) }
-      func scan(
+      override func scan(
         from key: UnsafeRawBufferPointer, limit: Int,
         _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
       ) -> Int {
@@ -239,8 +210,6 @@ func naiveList(
           return visit(k, v)
         }
       }
-      var stats: EngineStats { inner.stats }
-      func checkInvariants() throws {}
     }
     let e = try Counting(options: .init())
     for d in 0..<50 { for f in 0..<200 { e.put(Array("dir\(d)/file\(f)".utf8)) } }

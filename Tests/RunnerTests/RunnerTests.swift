@@ -1,3 +1,4 @@
+import EngineConformance
 import EngineKit
 import Foundation
 import Platform
@@ -47,23 +48,9 @@ func plan(
 
   /// `load: bulk` hands every record over in one ascending call, counted as inserts.
   @Test func bulkLoadIsOneSortedCall() throws {
-    final class Recording: WritingEngine {
-      static let descriptor = SortedMapEngine.descriptor
-      let inner: SortedMapEngine
+    final class Recording: ProbeEngine {
       nonisolated(unsafe) static var calls: [(count: Int, ascending: Bool)] = []
-      init(options: EngineOptions) throws { inner = try SortedMapEngine(options: options) }
-      func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
-        inner.get(key, into: &value)
-      }
-      func write(_ k: UnsafeRawBufferPointer, _ v: UnsafeRawBufferPointer, _ mode: WriteMode)
-        -> Bool
-      { inner.write(k, v, mode) }
-      func remove(_ key: UnsafeRawBufferPointer) -> Bool { inner.remove(key) }
-      func scan(
-        from key: UnsafeRawBufferPointer, limit: Int,
-        _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
-      ) -> Int { inner.scan(from: key, limit: limit, visit) }
-      func bulkLoad(
+      override func bulkLoad(
         count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
       ) -> Int {
         let ascending = (1..<count).allSatisfy {
@@ -72,8 +59,6 @@ func plan(
         Self.calls.append((count, ascending))
         return inner.bulkLoad(count: count, entry)
       }
-      var stats: EngineStats { inner.stats }
-      func checkInvariants() throws {}
     }
     var s = smallSpec()
     s.bulkLoad = true
