@@ -52,6 +52,11 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: "\(out)/plots/load.svg"))
     let html = try String(contentsOfFile: "\(out)/plots/report.html", encoding: .utf8)
     #expect(html.contains("src=\"scaling.svg\"") && !html.contains("load.svg"))
+    // Every image the report shows is there, beside it.
+    for part in html.components(separatedBy: "src=\"").dropFirst() {
+      let file = String(part.prefix { $0 != "\"" })
+      #expect(FileManager.default.fileExists(atPath: "\(out)/plots/\(file)"), "\(file)")
+    }
     #expect(Bench.run(["plot", out + "-missing"]) == 2)
   }
 
