@@ -59,12 +59,21 @@ public enum ByteString: Hashable, Comparable, Sendable {
   }
 }
 
-/// Lexicographic byte comparison (memcmp, then length): negative, zero or positive.
-@inlinable
+/// Lexicographic byte comparison (memcmp, then length): negative, zero or positive. The first
+/// eight bytes are compared inline as one big-endian word, which decides most comparisons of
+/// index keys without a call.
+@inlinable @inline(__always)
 public func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
   let n = min(a.count, b.count)
-  if n > 0 {
-    let c = memcmp(a.baseAddress!, b.baseAddress!, n)
+  var done = 0
+  if n >= 8 {
+    let x = UInt64(bigEndian: a.baseAddress!.loadUnaligned(as: UInt64.self))
+    let y = UInt64(bigEndian: b.baseAddress!.loadUnaligned(as: UInt64.self))
+    if x != y { return x < y ? -1 : 1 }
+    done = 8
+  }
+  if n > done {
+    let c = memcmp(a.baseAddress! + done, b.baseAddress! + done, n - done)
     if c != 0 { return Int(c) }
   }
   return a.count - b.count

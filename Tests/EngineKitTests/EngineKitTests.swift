@@ -86,6 +86,8 @@ final class ForgetfulEngine: ProbeEngine {
       for b in samples.prefix(60) {
         #expect((ByteString(a) < ByteString(b)) == a.lexicographicallyPrecedes(b), "\(a) vs \(b)")
         #expect((ByteString(a) == ByteString(b)) == (a == b))
+        let c = a.withUnsafeBytes { x in b.withUnsafeBytes { compareBytes(x, $0) } }
+        #expect(c.signum() == (a == b ? 0 : a.lexicographicallyPrecedes(b) ? -1 : 1))
       }
       #expect(ByteString(a).bytes == a)
     }
