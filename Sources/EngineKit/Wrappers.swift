@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -76,6 +78,15 @@ public final class Partitioned<Inner: IndexEngine>: IndexEngine {
   public let parts: [RWLocked<Inner>]
   /// Route by placement (onode keys) rather than by the whole key.
   let byPlacement: Bool
+  /// Merged scans' buffer: entries' bytes, and per entry its offset, key and value lengths.
+  final class MergeScratch {
+    var bytes: [UInt8] = []
+    var spans: [(at: Int, key: Int, value: Int)] = []
+    /// Per partition with entries, its next span and the end of its spans.
+    var runs: [(next: Int, end: Int)] = []
+  }
+  private let scratch = MergeScratch()
+  private let scratchTaken = Atomic<Bool>(false)
 
   public static var descriptor: EngineDescriptor { RWLocked<Inner>.descriptor }
 
@@ -125,25 +136,56 @@ public final class Partitioned<Inner: IndexEngine>: IndexEngine {
     return n + next.withUnsafeBytes { merged(from: $0, limit - n, visit) }
   }
 
-  /// Collects up to `limit` entries ≥ `key` from every partition, then merges them in order.
+  /// Collects up to `limit` entries ≥ `key` from every partition into one flat buffer (reused
+  /// by one merge at a time; a concurrent merge makes its own), then merges the sorted runs.
   private func merged(
     from key: UnsafeRawBufferPointer, _ limit: Int,
     _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
   ) -> Int {
-    var entries: [(ByteString, ByteString)] = []
+    let owned = scratchTaken.compareExchange(
+      expected: false, desired: true, ordering: .acquiring
+    ).exchanged
+    let s = owned ? scratch : MergeScratch()
+    defer { if owned { scratchTaken.store(false, ordering: .releasing) } }
+    s.bytes.removeAll(keepingCapacity: true)
+    s.spans.removeAll(keepingCapacity: true)
+    s.runs.removeAll(keepingCapacity: true)
     for p in parts {
+      let start = s.spans.count
       _ = p.scan(from: key, limit: limit) { k, v in
-        entries.append((ByteString(k), ByteString(v)))
+        s.spans.append((s.bytes.count, k.count, v.count))
+        s.bytes.append(contentsOf: k)
+        s.bytes.append(contentsOf: v)
         return true
       }
+      if s.spans.count > start { s.runs.append((start, s.spans.count)) }
     }
-    entries.sort { $0.0 < $1.0 }
-    var n = 0
-    for (k, v) in entries.prefix(limit) {
-      n += 1
-      if !k.withBytes({ kb in v.withBytes { vb in visit(kb, vb) } }) { break }
+    // Each partition's run is sorted: merge by taking the least head, `limit` times.
+    return s.bytes.withUnsafeBytes { b in
+      func key(_ i: Int) -> UnsafeRawBufferPointer {
+        let e = s.spans[i]
+        return UnsafeRawBufferPointer(rebasing: b[e.at..<(e.at + e.key)])
+      }
+      var n = 0
+      while n < limit && !s.runs.isEmpty {
+        var best = 0
+        for r in 1..<s.runs.count
+        where compareBytes(key(s.runs[r].next), key(s.runs[best].next)) < 0 {
+          best = r
+        }
+        let i = s.runs[best].next
+        s.runs[best].next += 1
+        if s.runs[best].next == s.runs[best].end { s.runs.remove(at: best) }
+        let e = s.spans[i]
+        n += 1
+        if !visit(
+          key(i), UnsafeRawBufferPointer(rebasing: b[(e.at + e.key)..<(e.at + e.key + e.value)]))
+        {
+          break
+        }
+      }
+      return n
     }
-    return n
   }
 
   public var stats: EngineStats {
