@@ -133,6 +133,18 @@ import Testing
         == Array("user\(abs)".utf8))
   }
 
+  @Test func decimalsMatchStringFormatting() {
+    var out = [UInt8](repeating: 0, count: 32)
+    for n: UInt64 in [0, 7, 9, 10, 42, 99, 100, 101, 999, 1000, 12345, 1 << 40, .max - 1, .max] {
+      for width in [0, 1, 3, 21] {
+        let len = out.withUnsafeMutableBytes { writeDecimal(n, width: width, to: $0.baseAddress!) }
+        let text = String(n)
+        let expected = String(repeating: "0", count: max(width - text.count, 0)) + text
+        #expect(String(decoding: out.prefix(len), as: UTF8.self) == expected, "\(n) width \(width)")
+      }
+    }
+  }
+
   @Test func int64KeysAreBigEndianAndBijective() {
     #expect(key(KeyEncoder(.int64, hashed: false), 0x0102) == [0, 0, 0, 0, 0, 0, 1, 2])
     let hashed = KeyEncoder(.int64, hashed: true)
