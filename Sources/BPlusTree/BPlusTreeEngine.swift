@@ -116,12 +116,7 @@ public final class BPlusTreeEngine: WritingEngine {
     count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
   ) -> Int {
     guard tree.s.pointee.keys == 0, tree.page(tree.s.pointee.root).isLeaf else {
-      var loaded = 0
-      for i in 0..<count {
-        let (k, v) = entry(i)
-        if insert(k, v) { loaded += 1 }
-      }
-      return loaded
+      return insertEach(count: count, entry)
     }
     return tree.bulkLoad(count: count, fill: fill, entry) ? count : 0
   }

@@ -41,6 +41,13 @@ extension IndexEngine {
   @inlinable
   public func bulkLoad(
     count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+  ) -> Int { insertEach(count: count, entry) }
+
+  /// Inserts the entries one by one, in order; returns how many went in. The default bulk load,
+  /// and what an engine with its own falls back to when it cannot build bottom-up.
+  @inlinable
+  public func insertEach(
+    count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
   ) -> Int {
     var loaded = 0
     for i in 0..<count {

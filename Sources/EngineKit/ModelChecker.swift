@@ -97,6 +97,25 @@ public struct ModelChecker<E: IndexEngine> {
       actual.append(ListItem($0))
       return true
     }
+    try Self.match(expected, actual, returned: n)
+  }
+
+  public mutating func scan(from key: UnsafeRawBufferPointer, limit: Int) throws {
+    guard E.descriptor.supportsScan else { return }
+    let expected = model.scan(from: ByteString(key), limit: limit).map { k, v in
+      ListItem.key(k.withBytes(Array.init), v.withBytes(Array.init))
+    }
+    var actual: [ListItem] = []
+    let n = engine.scan(from: key, limit: limit) { k, v in
+      actual.append(.key(Array(k), Array(v)))
+      return true
+    }
+    try Self.match(expected, actual, returned: n)
+  }
+
+  /// Throws unless the engine returned the number of entries it visited and they equal the
+  /// model's, naming the first that differs.
+  static func match(_ expected: [ListItem], _ actual: [ListItem], returned n: Int) throws {
     if n != actual.count {
       throw ModelMismatch(
         expected: "count \(actual.count) (entries visited)", actual: "returned \(n)")
@@ -105,33 +124,6 @@ public struct ModelChecker<E: IndexEngine> {
       i >= expected.count || i >= actual.count || expected[i] != actual[i]
     }) {
       func at(_ l: [ListItem]) -> String { i < l.count ? l[i].description : "end" }
-      throw ModelMismatch(
-        expected: "\(expected.count) entries, entry \(i) \(at(expected))",
-        actual: "\(actual.count) entries, entry \(i) \(at(actual))")
-    }
-  }
-
-  public mutating func scan(from key: UnsafeRawBufferPointer, limit: Int) throws {
-    guard E.descriptor.supportsScan else { return }
-    let expected = model.scan(from: ByteString(key), limit: limit)
-    var actual: [(ByteString, ByteString)] = []
-    let n = engine.scan(from: key, limit: limit) { k, v in
-      actual.append((ByteString(k), ByteString(v)))
-      return true
-    }
-    if n != actual.count {
-      throw ModelMismatch(
-        expected: "count \(actual.count) (entries visited)", actual: "returned \(n)")
-    }
-    if let i = (0..<max(expected.count, actual.count)).first(where: { i in
-      i >= expected.count || i >= actual.count || expected[i].0 != actual[i].0
-        || expected[i].1 != actual[i].1
-    }) {
-      func at(_ list: [(ByteString, ByteString)]) -> String {
-        i < list.count
-          ? "key 0x\(list[i].0.withBytes(hexString)) value 0x\(list[i].1.withBytes(hexString))"
-          : "end"
-      }
       throw ModelMismatch(
         expected: "\(expected.count) entries, entry \(i) \(at(expected))",
         actual: "\(actual.count) entries, entry \(i) \(at(actual))")

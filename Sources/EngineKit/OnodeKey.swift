@@ -96,13 +96,14 @@ public struct OnodeKeyView {
       let oidEnd = Self.zero(p, from: nsEnd + 1, to: n - 16), oidEnd == n - 17
     else { return nil }
     (shard, pool, crush) = Self.placement(p)
-    nspace = UnsafeRawBufferPointer(start: p + 13, count: nsEnd - 13)
+    let names = OnodeKey.placementLength
+    nspace = UnsafeRawBufferPointer(start: p + names, count: nsEnd - names)
     oid = UnsafeRawBufferPointer(start: p + nsEnd + 1, count: oidEnd - nsEnd - 1)
     snap = UInt64(bigEndian: p.loadUnaligned(fromByteOffset: n - 16, as: UInt64.self))
     gen = UInt64(bigEndian: p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
   }
 
-  /// The placement fields from the encoding's first 13 bytes.
+  /// The placement fields from the encoding's first `OnodeKey.placementLength` bytes.
   @inlinable
   public static func placement(_ p: UnsafeRawPointer) -> (shard: Int8, pool: Int64, crush: UInt32) {
     (
@@ -127,7 +128,7 @@ public struct OnodeKeyView {
     out.storeBytes(
       of: (UInt64(bitPattern: pool) ^ 1 << 63).bigEndian, toByteOffset: 1, as: UInt64.self)
     out.storeBytes(of: crush.bigEndian, toByteOffset: 9, as: UInt32.self)
-    let o = Self.put(oid, out, at: Self.put(nspace, out, at: 13))
+    let o = Self.put(oid, out, at: Self.put(nspace, out, at: OnodeKey.placementLength))
     out.storeBytes(of: snap.bigEndian, toByteOffset: o, as: UInt64.self)
     out.storeBytes(of: gen.bigEndian, toByteOffset: o + 8, as: UInt64.self)
     return o + 16

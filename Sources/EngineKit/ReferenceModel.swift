@@ -105,7 +105,7 @@ public struct ReferenceModel {
   public var entries: [(ByteString, ByteString)] { blocks.joined().map { ($0, values[$0]!) } }
 }
 
-/// An owned listing entry (`ListEntry` with its bytes copied).
+/// An owned listing or scan entry (`ListEntry` with its bytes copied).
 public enum ListItem: Equatable, CustomStringConvertible {
   case key([UInt8], [UInt8])
   case commonPrefix([UInt8])
@@ -119,7 +119,8 @@ public enum ListItem: Equatable, CustomStringConvertible {
 
   public var description: String {
     switch self {
-    case .key(let k, _): return "key 0x\(k.withUnsafeBytes(hexString))"
+    case .key(let k, let v):
+      return "key 0x\(k.withUnsafeBytes(hexString)) value 0x\(v.withUnsafeBytes(hexString))"
     case .commonPrefix(let p): return "prefix 0x\(p.withUnsafeBytes(hexString))"
     }
   }

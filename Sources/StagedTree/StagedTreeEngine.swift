@@ -174,10 +174,11 @@ final class Core<N: NodeLayout> {
     var start = self.key(key)
     var floor = false
     if start == nil && onode {
-      // Not an onode key: start at the smallest key with the placement of its first 13 bytes
+      // Not an onode key: start at the smallest key with the placement of its first bytes
       // (zero-padded), which no key at or above it can be below, and skip what sorts before it.
-      var head = [UInt8](repeating: 0, count: 13)
-      for i in 0..<min(13, key.count) { head[i] = key[i] }
+      let p = OnodeKey.placementLength
+      var head = [UInt8](repeating: 0, count: p)
+      for i in 0..<min(p, key.count) { head[i] = key[i] }
       let (shard, pool, crush) = head.withUnsafeBytes { OnodeKeyView.placement($0.baseAddress!) }
       let none = UnsafeRawBufferPointer(start: nil, count: 0)
       start = Key(shard: shard, pool: pool, crush: crush, ns: none, oid: none, snap: 0, gen: 0)
@@ -206,7 +207,9 @@ final class Core<N: NodeLayout> {
           if changed == .string {
             let (ns, oid) = e.leaf.names(at: e.pos)
             length =
-              OnodeKeyView.put(oid, keyBuffer, at: OnodeKeyView.put(ns, keyBuffer, at: 13)) + 16
+              OnodeKeyView.put(
+                oid, keyBuffer, at: OnodeKeyView.put(ns, keyBuffer, at: OnodeKey.placementLength))
+              + 16
           }
           keyBuffer.storeBytes(of: e.snap.bigEndian, toByteOffset: length - 16, as: UInt64.self)
           keyBuffer.storeBytes(of: e.gen.bigEndian, toByteOffset: length - 8, as: UInt64.self)

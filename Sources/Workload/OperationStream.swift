@@ -137,7 +137,7 @@ public struct OperationStream {
     }
     let r = rng.next()
     var kindIndex = 0
-    while kindIndex < OpKind.allCases.count - 1 && r >= thresholds[kindIndex] { kindIndex += 1 }
+    while kindIndex < thresholds.count - 1 && r >= thresholds[kindIndex] { kindIndex += 1 }
     let kind = OpKind(rawValue: kindIndex).unsafelyUnwrapped
     switch kind {
     case .insert:
