@@ -1,5 +1,3 @@
-import Synchronization
-
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -85,8 +83,7 @@ public final class Partitioned<Inner: IndexEngine>: IndexEngine {
     /// Per partition with entries, its next span and the end of its spans.
     var runs: [(next: Int, end: Int)] = []
   }
-  private let scratch = MergeScratch()
-  private let scratchTaken = Atomic<Bool>(false)
+  private let scratch = ScratchSlot { MergeScratch() }
 
   public static var descriptor: EngineDescriptor { RWLocked<Inner>.descriptor }
 
@@ -137,16 +134,18 @@ public final class Partitioned<Inner: IndexEngine>: IndexEngine {
   }
 
   /// Collects up to `limit` entries ≥ `key` from every partition into one flat buffer (reused
-  /// by one merge at a time; a concurrent merge makes its own), then merges the sorted runs.
+  /// by one merge at a time), then merges the sorted runs.
   private func merged(
     from key: UnsafeRawBufferPointer, _ limit: Int,
     _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
   ) -> Int {
-    let owned = scratchTaken.compareExchange(
-      expected: false, desired: true, ordering: .acquiring
-    ).exchanged
-    let s = owned ? scratch : MergeScratch()
-    defer { if owned { scratchTaken.store(false, ordering: .releasing) } }
+    scratch.use { merged(from: key, limit, using: $0, visit) }
+  }
+
+  private func merged(
+    from key: UnsafeRawBufferPointer, _ limit: Int, using s: MergeScratch,
+    _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
+  ) -> Int {
     s.bytes.removeAll(keepingCapacity: true)
     s.spans.removeAll(keepingCapacity: true)
     s.runs.removeAll(keepingCapacity: true)

@@ -1,5 +1,4 @@
 import EngineKit
-import Synchronization
 
 /// The staged tree engine: Ceph crimson's staged FLTree (onode tree) in memory, byte-faithful N0
 /// nodes (see shared/design/staged-tree.md and docs/engines.md).
@@ -125,15 +124,13 @@ final class ScanScratch<N: NodeLayout> {
 final class Core<N: NodeLayout> {
   let tree: Tree<N>
   let onode: Bool
-  /// The scan scratch, reused by one scan at a time; a scan that finds it taken by another
-  /// thread's makes its own.
-  let scratch: ScanScratch<N>
-  let scratchTaken = Atomic<Bool>(false)
+  /// The scan scratch, reused by one scan at a time.
+  let scratch: ScratchSlot<ScanScratch<N>>
 
   init(_ c: StagedTreeConfig, onode: Bool) {
     tree = Tree(c)
     self.onode = onode
-    scratch = ScanScratch(c)
+    scratch = ScratchSlot { ScanScratch(c) }
   }
 
   /// The staged key for `bytes`, or nil when it is malformed or over the limits.
@@ -171,6 +168,13 @@ final class Core<N: NodeLayout> {
     from key: UnsafeRawBufferPointer, limit: Int,
     _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
   ) -> Int {
+    scratch.use { scan(from: key, limit: limit, using: $0, visit) }
+  }
+
+  private func scan(
+    from key: UnsafeRawBufferPointer, limit: Int, using s: ScanScratch<N>,
+    _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
+  ) -> Int {
     var start = self.key(key)
     var floor = false
     if start == nil && onode {
@@ -184,11 +188,6 @@ final class Core<N: NodeLayout> {
       start = Key(shard: shard, pool: pool, crush: crush, ns: none, oid: none, snap: 0, gen: 0)
       floor = true
     }
-    let owned = scratchTaken.compareExchange(
-      expected: false, desired: true, ordering: .acquiring
-    ).exchanged
-    let s = owned ? scratch : ScanScratch<N>(tree.config)
-    defer { if owned { scratchTaken.store(false, ordering: .releasing) } }
     let keyBuffer = s.keyBuffer
     var stack: [(N, Pos)] = []
     swap(&stack, &s.stack)
