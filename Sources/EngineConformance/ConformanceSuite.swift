@@ -43,7 +43,7 @@ public enum ConformanceSuite {
           (sorted[i], (0..<Int(rng.next() % 9)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
         }
         do {
-          try checker.bulkLoad(entries)
+          try checker.bulkLoad(PackedEntries(entries))
           try checker.engine.checkInvariants()
         } catch {
           throw Failure(

@@ -1,22 +1,11 @@
 extension IndexEngine {
-  /// `bulkLoad` over arrays (tests and checks).
-  public func bulkLoad(_ entries: [([UInt8], [UInt8])]) -> Int {
-    var bytes: [UInt8] = []
-    var spans: [(at: Int, key: Int, value: Int)] = []
-    for (k, v) in entries {
-      spans.append((bytes.count, k.count, v.count))
-      bytes += k + v
-    }
-    return bytes.withUnsafeBytes { b in
-      bulkLoad(count: entries.count) { i in
-        let s = spans[i]
-        return (
-          UnsafeRawBufferPointer(rebasing: b[s.at..<(s.at + s.key)]),
-          UnsafeRawBufferPointer(rebasing: b[(s.at + s.key)..<(s.at + s.key + s.value)])
-        )
-      }
-    }
+  /// `bulkLoad` of packed entries (ascending).
+  public func bulkLoad(_ entries: PackedEntries) -> Int {
+    entries.withEntries { bulkLoad(count: entries.count, $0) }
   }
+
+  /// `bulkLoad` over arrays (tests).
+  public func bulkLoad(_ entries: [([UInt8], [UInt8])]) -> Int { bulkLoad(PackedEntries(entries)) }
 }
 
 /// A result that differs from the reference model.
@@ -74,8 +63,12 @@ public struct ModelChecker<E: IndexEngine> {
   }
 
   /// Bulk-loads `entries` (ascending) into both; every one must load.
-  public mutating func bulkLoad(_ entries: [([UInt8], [UInt8])]) throws {
-    for (k, v) in entries { _ = model.insert(ByteString(k), ByteString(v)) }
+  public mutating func bulkLoad(_ entries: PackedEntries) throws {
+    entries.withEntries { entry in
+      for i in 0..<entries.count {
+        _ = model.insert(ByteString(entry(i).key), ByteString(entry(i).value))
+      }
+    }
     let n = engine.bulkLoad(entries)
     if n != entries.count {
       throw ModelMismatch(expected: "\(entries.count) loaded", actual: "\(n)")

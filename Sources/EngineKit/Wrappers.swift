@@ -76,11 +76,10 @@ public final class Partitioned<Inner: IndexEngine>: IndexEngine {
   public let parts: [RWLocked<Inner>]
   /// Route by placement (onode keys) rather than by the whole key.
   let byPlacement: Bool
-  /// Merged scans' buffer: entries' bytes, and per entry its offset, key and value lengths.
+  /// Merged scans' buffer: the gathered entries, and per partition with entries, its next
+  /// entry and the end of its entries.
   final class MergeScratch {
-    var bytes: [UInt8] = []
-    var spans: [(at: Int, key: Int, value: Int)] = []
-    /// Per partition with entries, its next span and the end of its spans.
+    var entries = PackedEntries()
     var runs: [(next: Int, end: Int)] = []
   }
   private let scratch = ScratchSlot { MergeScratch() }
@@ -146,42 +145,30 @@ public final class Partitioned<Inner: IndexEngine>: IndexEngine {
     from key: UnsafeRawBufferPointer, _ limit: Int, using s: MergeScratch,
     _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
   ) -> Int {
-    s.bytes.removeAll(keepingCapacity: true)
-    s.spans.removeAll(keepingCapacity: true)
+    s.entries.removeAll()
     s.runs.removeAll(keepingCapacity: true)
     for p in parts {
-      let start = s.spans.count
+      let start = s.entries.count
       _ = p.scan(from: key, limit: limit) { k, v in
-        s.spans.append((s.bytes.count, k.count, v.count))
-        s.bytes.append(contentsOf: k)
-        s.bytes.append(contentsOf: v)
+        s.entries.append(k, v)
         return true
       }
-      if s.spans.count > start { s.runs.append((start, s.spans.count)) }
+      if s.entries.count > start { s.runs.append((start, s.entries.count)) }
     }
     // Each partition's run is sorted: merge by taking the least head, `limit` times.
-    return s.bytes.withUnsafeBytes { b in
-      func key(_ i: Int) -> UnsafeRawBufferPointer {
-        let e = s.spans[i]
-        return UnsafeRawBufferPointer(rebasing: b[e.at..<(e.at + e.key)])
-      }
+    return s.entries.withEntries { entry in
       var n = 0
       while n < limit && !s.runs.isEmpty {
         var best = 0
         for r in 1..<s.runs.count
-        where compareBytes(key(s.runs[r].next), key(s.runs[best].next)) < 0 {
+        where compareBytes(entry(s.runs[r].next).key, entry(s.runs[best].next).key) < 0 {
           best = r
         }
-        let i = s.runs[best].next
+        let e = entry(s.runs[best].next)
         s.runs[best].next += 1
         if s.runs[best].next == s.runs[best].end { s.runs.remove(at: best) }
-        let e = s.spans[i]
         n += 1
-        if !visit(
-          key(i), UnsafeRawBufferPointer(rebasing: b[(e.at + e.key)..<(e.at + e.key + e.value)]))
-        {
-          break
-        }
+        if !visit(e.key, e.value) { break }
       }
       return n
     }

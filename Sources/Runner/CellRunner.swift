@@ -17,7 +17,7 @@ public enum CellRunner {
     var (loadStreams, runStreams) = streams(plan)
     // `load: bulk`: the sorted records exist before the engine (and stay until the cell ends),
     // so the allocator figures count the engine alone; one client hands them over in one call.
-    let sorted = spec.bulkLoad && plan.trace == nil ? SortedLoad(spec: spec) : nil
+    let sorted = spec.bulkLoad && plan.trace == nil ? PackedEntries(loadPhaseOf: spec) : nil
     if sorted != nil { loadStreams = Array(loadStreams.prefix(1)) }
     let loadStates = PhaseRunner.ThreadStates(loadStreams)
     let runStates = PhaseRunner.ThreadStates(runStreams, openLoop: plan.target != nil)
@@ -36,7 +36,7 @@ public enum CellRunner {
     let bulkBody: ClientBody = { _, recorder, _, _, _, progress, slot in
       let timer = context.timer
       let t0 = timer.now()
-      let loaded = shared.bulkLoad(count: sorted!.count) { sorted!.entry($0) }
+      let loaded = shared.bulkLoad(sorted!)
       let t1 = timer.now()
       recorder.recordBatch(
         .insert, count: UInt64(sorted!.count), failed: UInt64(sorted!.count - loaded),

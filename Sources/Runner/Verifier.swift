@@ -53,11 +53,7 @@ public enum Verifier {
       (.run, run, plan.trace == nil ? plan.spec.operations ?? 0 : Int.max),
     ]
     if plan.spec.bulkLoad && plan.trace == nil {
-      let sorted = SortedLoad(spec: plan.spec)
-      let entries = (0..<sorted.count).map { i in
-        let e = sorted.entry(i)
-        return (Array(e.key), Array(e.value))
-      }
+      let entries = PackedEntries(loadPhaseOf: plan.spec)
       do { try checker.bulkLoad(entries) } catch let m as ModelMismatch {
         throw VerifyMismatch(
           phase: .load, thread: 0, index: 0, kind: .insert, key: "(bulk load)",
