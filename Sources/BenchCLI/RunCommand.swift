@@ -113,12 +113,12 @@ struct RunCommand: ParsableCommand {
       }
       if let target = plan.target, let r = result.run, r.throughput < 0.98 * target {
         progress.say(
-          "warning: \(plan.engine.name) \(plan.variant) t=\(plan.threads) could not keep up with target \(Int(target)) ops/s: achieved \(Int(r.throughput)) (\(String(format: "%.1f", 100 * (1 - r.throughput / target))) % short); latencies are at the achieved rate"
+          "warning: \(plan.label) could not keep up with target \(Int(target)) ops/s: achieved \(Int(r.throughput)) (\(String(format: "%.1f", 100 * (1 - r.throughput / target))) % short); latencies are at the achieved rate"
         )
       }
       if let r = result.run ?? result.load {
         progress.say(
-          "\(plan.engine.name) \(plan.variant) t=\(plan.threads) r=\(plan.repeatIndex): \(r.phase.rawValue) \(ProgressReporter.rate(r.throughput)) (\(String(format: "%.2fs", r.seconds)))"
+          "\(plan.label) r=\(plan.repeatIndex): \(r.phase.rawValue) \(ProgressReporter.rate(r.throughput)) (\(String(format: "%.2fs", r.seconds)))"
         )
       }
       if result.interrupted { break }
@@ -135,21 +135,19 @@ struct RunCommand: ParsableCommand {
   func runVerify(_ cells: [(CellPlan, EngineEntry)]) throws {
     var failed = false
     for (plan, entry) in cells where plan.repeatIndex == 0 {
-      let label =
-        "\(plan.engine.name) \(plan.variant)\(plan.wrapper == .none ? "" : "/\(plan.wrapperLabel)") t=\(plan.threads)"
       guard entry.descriptor.storesData else {
-        print("verify \(label): skipped (the engine stores nothing)")
+        print("verify \(plan.label): skipped (the engine stores nothing)")
         continue
       }
       do {
         let report = try entry.verify(plan)
-        print("verify \(label): OK (\(report.operations) ops, \(report.finalKeys) keys)")
+        print("verify \(plan.label): OK (\(report.operations) ops, \(report.finalKeys) keys)")
       } catch let e as VerifyMismatch {
-        print("verify \(label): MISMATCH at \(e)")
+        print("verify \(plan.label): MISMATCH at \(e)")
         failed = true
         break
       } catch let e as InvariantViolation {
-        print("verify \(label): INVARIANT BROKEN: \(e)")
+        print("verify \(plan.label): INVARIANT BROKEN: \(e)")
         failed = true
         break
       }

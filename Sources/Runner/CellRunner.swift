@@ -12,7 +12,7 @@ public enum CellRunner {
   ) throws -> CellResult {
     let spec = plan.spec
     let label =
-      "[\(plan.index)/\(plan.total)] \(plan.engine.name) \(plan.variant) t=\(plan.threads)"
+      "[\(plan.index)/\(plan.total)] \(plan.label)"
       + (plan.target.map { " target=\(Int($0))/s" } ?? "")
     var (loadStreams, runStreams) = streams(plan)
     // `load: bulk`: the sorted records exist before the engine (and stay until the cell ends),

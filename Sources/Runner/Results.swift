@@ -54,6 +54,11 @@ public struct CellPlan: Sendable {
       "partitioned(\((try? EngineOptions(engine.options).integer("partitions", default: 8)) ?? 8))"
   }
 
+  /// How messages name the cell: `engine variant[/wrapper] t=threads`.
+  public var label: String {
+    "\(engine.name) \(variant)\(wrapper == .none ? "" : "/\(wrapperLabel)") t=\(threads)"
+  }
+
   /// A file-name-safe identifier, e.g. `sortedmap-default-t2-r0`.
   public var slug: String {
     let raw =
