@@ -161,6 +161,16 @@ public enum CSV {
     ([header] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\n") + "\n"
   }
 
+  /// Parses CSV text with a header line into records by column name (rows whose field count
+  /// differs from the header's are left out).
+  public static func records(_ text: String) -> [[String: String]] {
+    let rows = parse(text)
+    guard let header = rows.first else { return [] }
+    return rows.dropFirst().filter { $0.count == header.count }.map {
+      Dictionary(zip(header, $0), uniquingKeysWith: { first, _ in first })
+    }
+  }
+
   /// Parses CSV text into rows of fields (quoted fields supported).
   public static func parse(_ text: String) -> [[String]] {
     var rows: [[String]] = []

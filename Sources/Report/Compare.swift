@@ -42,11 +42,11 @@ public enum Compare {
   static func samples(_ text: String, ops: Set<String>, reference: String? = nil)
     -> [String: [String: [Double]]]
   {
-    let rows = CSV.parse(text)
-    guard let header = rows.first else { return [:] }
-    let index = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
-    func field(_ row: [String], _ name: String) -> String { index[name].map { row[$0] } ?? "" }
-    func identity(_ row: [String], engine: String? = nil, variant: String? = nil) -> String {
+    let rows = CSV.records(text)
+    func field(_ row: [String: String], _ name: String) -> String { row[name] ?? "" }
+    func identity(_ row: [String: String], engine: String? = nil, variant: String? = nil)
+      -> String
+    {
       var parts: [String] = []
       for name in Compare.identity {
         var v = field(row, name)
@@ -58,7 +58,7 @@ public enum Compare {
     }
     // [identity + repeat: [metric: value]]
     var byRepeat: [String: [String: Double]] = [:]
-    for row in rows.dropFirst() where reference != nil && row.count == header.count {
+    for row in rows where reference != nil {
       for m in metrics {
         if let v = Double(field(row, m.column)) {
           byRepeat[identity(row) + "#" + field(row, "repeat"), default: [:]][m.column] = v
@@ -66,7 +66,7 @@ public enum Compare {
       }
     }
     var out: [String: [String: [Double]]] = [:]
-    for row in rows.dropFirst() where row.count == header.count {
+    for row in rows {
       if !ops.isEmpty && !ops.contains(field(row, "op")) { continue }
       if let ref = reference, field(row, "engine") == ref { continue }
       let cell = identity(row)

@@ -25,11 +25,7 @@ public enum PlotData {
     guard let text = try? String(contentsOfFile: "\(dir)/\(file)", encoding: .utf8) else {
       return []
     }
-    let csv = CSV.parse(text)
-    guard let header = csv.first else { return [] }
-    return csv.dropFirst().filter { $0.count == header.count }.map {
-      Dictionary(uniqueKeysWithValues: zip(header, $0))
-    }
+    return CSV.records(text)
   }
 
   /// The charts the folders have data for, series named by cell (and by run when several).
