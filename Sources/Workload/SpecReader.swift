@@ -82,6 +82,13 @@ struct SpecReader {
       return pairs.remove(at: i).value
     }
 
+    /// The whole number `key` holds, within `range`; nil when the field is absent.
+    func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
+      try take(key).map {
+        try reader.int($0, field(key), min: range.lowerBound, max: range.upperBound)
+      }
+    }
+
     func finish(allowed: [String]) throws {
       guard let extra = pairs.first else { return }
       let hint = closest(extra.key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
@@ -98,7 +105,7 @@ struct SpecReader {
     return s
   }
 
-  func int(_ node: SpecNode, _ field: String, min: Int = 0) throws -> Int {
+  func int(_ node: SpecNode, _ field: String, min: Int = 0, max: Int = .max) throws -> Int {
     let s = try string(node, field).replacingOccurrences(of: "_", with: "")
     guard
       let v = Int(s)
@@ -107,6 +114,7 @@ struct SpecReader {
       throw fail(field, node, "'\(s)' is not a whole number")
     }
     guard v >= min else { throw fail(field, node, "must be ≥ \(min), got \(v)") }
+    guard v <= max else { throw fail(field, node, "must be ≤ \(max), got \(v)") }
     return v
   }
 
@@ -123,18 +131,18 @@ struct SpecReader {
     return v
   }
 
-  func intList(_ node: SpecNode, _ field: String, min: Int) throws -> [Int] {
+  func intList(_ node: SpecNode, _ field: String, min: Int, max: Int = .max) throws -> [Int] {
     switch node {
     case .scalar(let s, _) where s.contains(","):
       return try s.split(separator: ",").map {
         try int(
-          .scalar(String($0).trimmingCharacters(in: .whitespaces), line: node.line), field, min: min
-        )
+          .scalar(String($0).trimmingCharacters(in: .whitespaces), line: node.line), field,
+          min: min, max: max)
       }
-    case .scalar: return [try int(node, field, min: min)]
+    case .scalar: return [try int(node, field, min: min, max: max)]
     case .sequence(let items, _):
       guard !items.isEmpty else { throw fail(field, node, "must list at least one value") }
-      return try items.map { try int($0, field, min: min) }
+      return try items.map { try int($0, field, min: min, max: max) }
     default: throw fail(field, node, "expected a number or a list of numbers")
     }
   }
@@ -342,8 +350,7 @@ struct SpecReader {
     switch shape {
     case "ycsb":
       let prefix = try f?.take("prefix").map { try string($0, "keys.prefix") } ?? "user"
-      let pad = try f?.take("zero_padding").map { try int($0, "keys.zero_padding", min: 1) } ?? 1
-      guard pad <= 64 else { throw fail("keys.zero_padding", n, "must be ≤ 64") }
+      let pad = try f?.int("zero_padding", 1...64) ?? 1
       try f?.finish(allowed: ["shape", "prefix", "zero_padding"])
       return .ycsb(prefix: prefix, zeroPadding: pad)
     case "int64":
@@ -354,18 +361,10 @@ struct SpecReader {
     case "path":
       var p = PathShape()
       if let f {
-        func field(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
-          guard let v = f.take(name) else { return nil }
-          let x = try int(v, "keys.\(name)", min: range.lowerBound)
-          guard x <= range.upperBound else {
-            throw fail("keys.\(name)", v, "must be ≤ \(range.upperBound)")
-          }
-          return x
-        }
-        p.depth = try field("depth", 0...8) ?? p.depth
-        p.fanout = try field("fanout", 1...100_000) ?? p.fanout
-        p.files = try field("files", 1...100_000_000) ?? p.files
-        p.nameLength = try field("name_length", 1...64) ?? p.nameLength
+        p.depth = try f.int("depth", 0...8) ?? p.depth
+        p.fanout = try f.int("fanout", 1...100_000) ?? p.fanout
+        p.files = try f.int("files", 1...100_000_000) ?? p.files
+        p.nameLength = try f.int("name_length", 1...64) ?? p.nameLength
         try f.finish(allowed: ["shape", "depth", "fanout", "files", "name_length"])
       }
       return .path(p)
@@ -414,9 +413,7 @@ struct SpecReader {
     return p
   }
 
-  /// `allocator: {dirty_decay_ms: 0, muzzy_decay_ms: 0}`: jemalloc's page-return delays, set at
-  /// run start for every arena. The arena count is fixed when jemalloc starts, so `arenas` is
-  /// refused with the environment setting that does it.
+  /// `list: {delimiter: "/", page_size: 1000, depth: parent | N}` (see `ListSpec`).
   func list(_ n: SpecNode) throws -> ListSpec {
     let f = try Fields(self, n, path: "list")
     var l = ListSpec()
@@ -440,6 +437,9 @@ struct SpecReader {
     return l
   }
 
+  /// `allocator: {dirty_decay_ms: 0, muzzy_decay_ms: 0}`: jemalloc's page-return delays, set at
+  /// run start for every arena. The arena count is fixed when jemalloc starts, so `arenas` is
+  /// refused with the environment setting that does it.
   func allocator(_ n: SpecNode) throws -> [String: Int] {
     let f = try Fields(self, n, path: "allocator")
     if let a = f.take("arenas") {
@@ -467,20 +467,14 @@ struct SpecReader {
       }
       o.layout = l
     }
-    func count(_ name: String, _ max: Int) throws -> Int? {
-      guard let v = f.take(name) else { return nil }
-      let x = try int(v, "keys.\(name)", min: 1)
-      guard x <= max else { throw fail("keys.\(name)", v, "must be ≤ \(max)") }
-      return x
-    }
-    o.pools = try count("pools", 1 << 30) ?? o.pools
-    o.pgs = try count("pgs", 1 << 30) ?? o.pgs
-    o.objectsPerCrush = try count("objects_per_crush", 1 << 30) ?? o.objectsPerCrush
-    o.namespaces = try count("namespaces", 1 << 30) ?? o.namespaces
-    o.namespaceLength = try count("namespace_length", 65_533) ?? o.namespaceLength
-    o.versions = try count("versions", 1 << 20) ?? o.versions
-    o.placements = try count("placements", 128) ?? o.placements
-    o.names = try count("names", 1 << 20) ?? o.names
+    o.pools = try f.int("pools", 1...(1 << 30)) ?? o.pools
+    o.pgs = try f.int("pgs", 1...(1 << 30)) ?? o.pgs
+    o.objectsPerCrush = try f.int("objects_per_crush", 1...(1 << 30)) ?? o.objectsPerCrush
+    o.namespaces = try f.int("namespaces", 1...(1 << 30)) ?? o.namespaces
+    o.namespaceLength = try f.int("namespace_length", 1...65_533) ?? o.namespaceLength
+    o.versions = try f.int("versions", 1...(1 << 20)) ?? o.versions
+    o.placements = try f.int("placements", 1...128) ?? o.placements
+    o.names = try f.int("names", 1...(1 << 20)) ?? o.names
     if let v = f.take("name_length") {
       switch try size(v, "keys.name_length", min: 1, max: 65_533) {
       case .constant(let c): o.nameLength = c...c
@@ -501,25 +495,20 @@ struct SpecReader {
 
   func size(_ n: SpecNode, _ field: String, min: Int, max: Int) throws -> SizeDistribution {
     if case .sequence = n {
-      let sizes = try intList(n, field, min: min)
-      guard sizes.allSatisfy({ $0 <= max }) else { throw fail(field, n, "sizes must be ≤ \(max)") }
-      return .choice(sizes)
+      return .choice(try intList(n, field, min: min, max: max))
     }
     if case .scalar = n {
-      let v = try int(n, field, min: min)
-      guard v <= max else { throw fail(field, n, "must be ≤ \(max)") }
-      return .constant(v)
+      return .constant(try int(n, field, min: min, max: max))
     }
     let f = try Fields(self, n, path: field)
     let typeNode = f.take("type") ?? f.take("distribution")
-    let lo = try f.take("min").map { try int($0, "\(field).min", min: min) } ?? min
-    let hi = try f.take("max").map { try int($0, "\(field).max", min: min) } ?? lo
-    let constant = try f.take("size").map { try int($0, "\(field).size", min: min) }
+    let lo = try f.int("min", min...max) ?? min
+    let hi = try f.int("max", min...max) ?? lo
+    let constant = try f.int("size", min...max)
     let kind =
       try typeNode.map { try string($0, "\(field).type") }
       ?? (constant != nil ? "constant" : "uniform")
     try f.finish(allowed: ["type", "distribution", "min", "max", "size"])
-    guard hi <= max else { throw fail("\(field).max", n, "must be ≤ \(max)") }
     guard lo <= hi else { throw fail(field, n, "min (\(lo)) must be ≤ max (\(hi))") }
     switch kind {
     case "constant": return .constant(constant ?? hi)
