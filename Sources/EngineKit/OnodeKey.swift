@@ -124,11 +124,25 @@ public struct OnodeKeyView {
   /// Writes the encoding at `out`; returns its length.
   @inlinable @discardableResult
   public func encode(into out: UnsafeMutableRawPointer) -> Int {
+    Self.putPlacement(shard: shard, pool: pool, crush: crush, out)
+    let o = Self.put(oid, out, at: Self.put(nspace, out, at: OnodeKey.placementLength))
+    return Self.putVersion(snap: snap, gen: gen, out, at: o)
+  }
+
+  /// Writes the placement, the encoding's first `OnodeKey.placementLength` bytes, at `out`.
+  @inlinable public static func putPlacement(
+    shard: Int8, pool: Int64, crush: UInt32, _ out: UnsafeMutableRawPointer
+  ) {
     out.storeBytes(of: UInt8(bitPattern: shard) ^ 0x80, as: UInt8.self)
     out.storeBytes(
       of: (UInt64(bitPattern: pool) ^ 1 << 63).bigEndian, toByteOffset: 1, as: UInt64.self)
     out.storeBytes(of: crush.bigEndian, toByteOffset: 9, as: UInt32.self)
-    let o = Self.put(oid, out, at: Self.put(nspace, out, at: OnodeKey.placementLength))
+  }
+
+  /// Writes the version (snap, gen) at `out + o`, after the names; returns the key's length.
+  @inlinable public static func putVersion(
+    snap: UInt64, gen: UInt64, _ out: UnsafeMutableRawPointer, at o: Int
+  ) -> Int {
     out.storeBytes(of: snap.bigEndian, toByteOffset: o, as: UInt64.self)
     out.storeBytes(of: gen.bigEndian, toByteOffset: o + 8, as: UInt64.self)
     return o + 16

@@ -210,8 +210,7 @@ final class Core<N: NodeLayout> {
                 oid, keyBuffer, at: OnodeKeyView.put(ns, keyBuffer, at: OnodeKey.placementLength))
               + 16
           }
-          keyBuffer.storeBytes(of: e.snap.bigEndian, toByteOffset: length - 16, as: UInt64.self)
-          keyBuffer.storeBytes(of: e.gen.bigEndian, toByteOffset: length - 8, as: UInt64.self)
+          _ = OnodeKeyView.putVersion(snap: e.snap, gen: e.gen, keyBuffer, at: length - 16)
         }
         bytes = UnsafeRawBufferPointer(start: keyBuffer, count: length)
         if floor {

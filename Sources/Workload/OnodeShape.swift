@@ -67,7 +67,7 @@ public struct OnodeShape: Codable, Sendable, Equatable {
     let crush: UInt32
     let snap: UInt64
     let gen: UInt64
-    var o = 13
+    var o = OnodeKey.placementLength
     switch shape.layout {
     case .objects:
       let object = k / UInt64(shape.versions)
@@ -91,13 +91,8 @@ public struct OnodeShape: Codable, Sendable, Equatable {
       (shard, pool, crush) = (Int8(truncatingIfNeeded: i), Int64(i), UInt32(i))
       (snap, gen) = (UInt64(v), UInt64(v))
     }
-    out.storeBytes(of: UInt8(bitPattern: shard) ^ 0x80, as: UInt8.self)
-    out.storeBytes(
-      of: (UInt64(bitPattern: pool) ^ 1 << 63).bigEndian, toByteOffset: 1, as: UInt64.self)
-    out.storeBytes(of: crush.bigEndian, toByteOffset: 9, as: UInt32.self)
-    out.storeBytes(of: snap.bigEndian, toByteOffset: o, as: UInt64.self)
-    out.storeBytes(of: gen.bigEndian, toByteOffset: o + 8, as: UInt64.self)
-    return o + 16
+    OnodeKeyView.putPlacement(shard: shard, pool: pool, crush: crush, out)
+    return OnodeKeyView.putVersion(snap: snap, gen: gen, out, at: o)
   }
 
   /// Writes a name at `out + o` — `prefix` + decimal `n`, padded with '_' to `length` (empty when
