@@ -34,7 +34,9 @@ let package = Package(
       name: "Workload", dependencies: ["EngineKit", .product(name: "Yams", package: "Yams")]),
     .target(
       name: "EngineKit",
-      dependencies: [.product(name: "SortedCollections", package: "swift-collections")]),
+      dependencies: [
+        "CSys", .product(name: "SortedCollections", package: "swift-collections"),
+      ]),
     .target(name: "EngineConformance", dependencies: ["EngineKit"]),
     .target(name: "ART", dependencies: ["EngineKit", "CSys"]),
     .target(name: "BPlusTree", dependencies: ["EngineKit", "CSys"]),

@@ -3,8 +3,9 @@ import EngineKit
 /// The adaptive radix tree engine (holt-style ART; see docs/engines.md and
 /// shared/design/art-and-bplustree.md part A).
 ///
-/// Variants: `delete: physical | tombstone` (holt 0.2.1 tombstones leaves and never shrinks) and
-/// `prefix: inline | separate` (path compression in node headers, or in holt's prefix nodes).
+/// Variants: `delete: physical | tombstone` (holt 0.2.1 tombstones leaves and never shrinks),
+/// `prefix: inline | separate` (path compression in node headers, or in holt's prefix nodes), and
+/// `concurrency: olc` (optimistic lock coupling with epoch reclamation; `auto` picks it).
 /// Keys up to 65,535 bytes and values up to 16 MiB; larger ones are refused (`insert` and
 /// `update` return false and change nothing), and the planner rejects workloads that need them.
 public final class ARTEngine: WritingEngine {
@@ -19,14 +20,16 @@ public final class ARTEngine: WritingEngine {
         "prefix", .choice(["inline", "separate"]), default: "inline",
         help: "inline: prefix in node headers (hybrid); separate: prefix nodes of ≤ 108 B (holt)"),
     ],
-    supportsScan: true, maxKeyLength: 65_535, maxValueLength: 16 << 20)
+    supportsScan: true, supportsOLC: true, maxKeyLength: 65_535, maxValueLength: 16 << 20)
 
   let tree: Tree
+  let scanScratch = ScratchSlot { ScanScratch() }
 
   public init(options: EngineOptions) throws {
     tree = Tree(
       delete: options.choice("delete", default: "physical") == "tombstone" ? .tombstone : .physical,
-      prefix: options.choice("prefix", default: "inline") == "separate" ? .separate : .inline)
+      prefix: options.choice("prefix", default: "inline") == "separate" ? .separate : .inline,
+      optimistic: options.concurrency == .olc)
   }
 
   @inline(__always) func fits(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer)
@@ -36,28 +39,33 @@ public final class ARTEngine: WritingEngine {
   }
 
   public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
-    guard let slot = tree.leafSlot(key), slot.pointee & 7 == Kind.leaf else { return false }
-    value.store(Leaf(slot.pointee).value)
-    return true
+    guard tree.optimistic else { return tree.read(key, into: &value, Unlatched.self)! }
+    return tree.attempt { tree.read(key, into: &value, Latch.self) }
   }
 
   public func write(
     _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode
   ) -> Bool {
-    fits(key, value) && tree.write(key, value, mode)
+    guard fits(key, value) else { return false }
+    guard tree.optimistic else { return tree.write(key, value, mode, Unlatched.self)! }
+    return tree.attempt { tree.write(key, value, mode, Latch.self) }
   }
 
-  public func remove(_ key: UnsafeRawBufferPointer) -> Bool { tree.remove(key) }
+  public func remove(_ key: UnsafeRawBufferPointer) -> Bool {
+    guard tree.optimistic else { return tree.remove(key, Unlatched.self)! }
+    return tree.attempt { tree.remove(key, Latch.self) }
+  }
 
   public func scan(
     from key: UnsafeRawBufferPointer, limit: Int,
     _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
   ) -> Int {
-    tree.scan(from: key, limit: limit, visit)
+    guard tree.optimistic else { return tree.scan(from: key, limit: limit, visit) }
+    return scanScratch.use { tree.optimisticScan(from: key, limit: limit, scratch: $0, visit) }
   }
 
   public var stats: EngineStats {
-    let c = tree.counters
+    let c = tree.totals()
     var details: [(String, Double)] = []
     var total = 0
     for kind in [Kind.node4, Kind.node16, Kind.node48, Kind.node256, Kind.prefix, Kind.leaf] {
@@ -67,6 +75,12 @@ public final class ARTEngine: WritingEngine {
       total += c[Tree.byteCount + Int(kind)]
     }
     details.append(("tombstones", Double(c[Tree.tombstones])))
+    if tree.optimistic {
+      let (ops, restarts) = (c[Tree.operations], c[Tree.restarts])
+      details.append(("restarts", Double(restarts)))
+      details.append(("restarts_per_1k_ops", ops == 0 ? 0 : Double(restarts) * 1000 / Double(ops)))
+      details.append(("retired_pending", Double(tree.epochs.pending)))
+    }
     return EngineStats(
       keys: c[Tree.liveKeys], logicalBytes: total, height: tree.height(tree.root.pointee),
       details: details)

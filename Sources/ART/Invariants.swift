@@ -33,8 +33,9 @@ struct InvariantChecker {
   init(_ tree: Tree) { self.tree = tree }
 
   mutating func run() throws {
+    try expect(tree.rootOwner.version.pointee & 3 == 0, "root slot left locked")
     try visit(tree.root.pointee)
-    let c = tree.counters
+    let c = tree.totals()
     for kind in 1...6 {
       try expect(
         nodes[kind] == c[Tree.nodeCount + kind],
@@ -61,6 +62,7 @@ struct InvariantChecker {
     let node = Node(ref)
     nodes[Int(kind)] += 1
     bytes[Int(kind)] += Layout.size(kind)
+    try expect(node.version.pointee & 3 == 0, "node left locked or obsolete")
     let depth = path.count
     let plen = node.prefixLength
     if kind == Kind.prefix {
@@ -78,7 +80,7 @@ struct InvariantChecker {
     if tree.prefixMode == .separate {
       try expect(plen == 0, "inner node with a header prefix in separate-prefix mode")
     } else if plen > 0 {
-      let leaf = tree.anyLeaf(ref).key
+      guard let leaf = tree.anyLeaf(ref)?.key else { throw InvariantViolation("art: empty node") }
       try expect(leaf.count >= depth + plen, "prefix longer than the keys below it")
       path.append(contentsOf: leaf[depth..<depth + plen])
       for i in 0..<min(plen, Layout.inlinePrefix) {

@@ -30,7 +30,7 @@ enum Kind {
 
 /// Byte offsets of the node layout. Every node starts with a 24-byte header:
 ///
-///     0  version  UInt64  reserved for optimistic lock coupling (issue #9)
+///     0  version  UInt64  the optimistic latch: bit 0 obsolete, bit 1 locked, a counter above
 ///     8  end      Ref     the leaf whose key ends exactly here (prefix nodes: the child)
 ///    16  count    UInt16  children
 ///    18  plen     UInt16  prefix length
@@ -80,6 +80,11 @@ struct Node {
     p = UnsafeMutableRawPointer(bitPattern: UInt(ref & Node.addressMask)).unsafelyUnwrapped
   }
 
+  /// The version word of the optimistic latch (see `Latch`).
+  @inline(__always) var version: UnsafeMutablePointer<UInt64> {
+    p.assumingMemoryBound(to: UInt64.self)
+  }
+
   @inline(__always) var count: Int {
     get { Int(p.load(fromByteOffset: Layout.count, as: UInt16.self)) }
     nonmutating set {
@@ -106,19 +111,25 @@ struct Node {
     (p + Layout.children(kind)).assumingMemoryBound(to: Ref.self)
   }
 
+  /// The child count, clamped to the kind's capacity: an optimistic reader may see a count
+  /// torn by a writer, and must not read past the node before it validates.
+  @inline(__always) func boundedCount(_ kind: UInt64) -> Int {
+    min(count, Layout.capacity(kind))
+  }
+
   /// The slot of the child for byte `b`, or nil.
   @inline(__always) func child(_ kind: UInt64, _ b: UInt8) -> UnsafeMutablePointer<Ref>? {
     switch kind {
     case Kind.node4:
       let k = keys
-      for i in 0..<count where k[i] == b { return children(kind) + i }
+      for i in 0..<boundedCount(kind) where k[i] == b { return children(kind) + i }
       return nil
     case Kind.node16:
-      let i = csys_find_byte16(keys, b, Int32(count))
+      let i = csys_find_byte16(keys, b, Int32(boundedCount(kind)))
       return i < 0 ? nil : children(kind) + Int(i)
     case Kind.node48:
       let i = Int(keys[Int(b)])
-      return i == 0 ? nil : children(kind) + (i - 1)
+      return i == 0 || i > 48 ? nil : children(kind) + (i - 1)
     default:
       let s = children(kind) + Int(b)
       return s.pointee == 0 ? nil : s

@@ -10,37 +10,57 @@ import EngineKit
 /// single-value leaves that keep the full key (lazy expansion), path compression either in node
 /// headers (Leis et al.'s hybrid scheme) or in separate prefix nodes (holt's), and an end-of-key
 /// slot in every inner node so that a key may be a prefix of another and may contain 0x00.
-/// Not thread-safe: the runner wraps it for several threads.
+///
+/// Unsynchronised unless built `optimistic`: then readers validate node versions and restart on
+/// a conflict, writers lock the nodes they change, and unlinked memory is freed through epochs
+/// (Optimistic.swift).
 final class Tree {
   enum DeleteMode { case physical, tombstone }
   enum PrefixMode { case inline, separate }
 
   let deleteMode: DeleteMode
   let prefixMode: PrefixMode
+  /// Optimistic lock coupling (`concurrency: olc`).
+  let optimistic: Bool
+  /// A node-like header whose version guards the root slot, and whose end slot is the root slot.
+  let rootOwner: Node
   /// The root slot (stable raw memory, so it is addressed like any child slot).
   let root: UnsafeMutablePointer<Ref>
-  /// Counters: nodes and bytes per kind, live keys, tombstones.
-  let counters: UnsafeMutablePointer<Int>
+  /// Per-thread tallies (nodes and bytes per kind, live keys, tombstones, operations, restarts)
+  /// and, when optimistic, the reclamation of unlinked memory.
+  let epochs = Epochs(tallies: Tree.tallyCount)
 
   static let nodeCount = 0  // + kind
   static let byteCount = 8  // + kind
   static let liveKeys = 16
   static let tombstones = 17
+  static let operations = 18
+  static let restarts = 19
+  static let tallyCount = 20
 
-  init(delete: DeleteMode, prefix: PrefixMode) {
+  #if DEBUG
+    /// Runs where an optimistic reader is about to validate (tests of the version protocol).
+    var testHook: ((HookPoint) -> Void)?
+  #endif
+
+  init(delete: DeleteMode, prefix: PrefixMode, optimistic: Bool) {
     deleteMode = delete
     prefixMode = prefix
-    root = .allocate(capacity: 1)
-    root.initialize(to: 0)
-    counters = .allocate(capacity: 18)
-    counters.initialize(repeating: 0, count: 18)
+    self.optimistic = optimistic
+    rootOwner = Node(tag(calloc(1, 24)!, Kind.node4))
+    root = rootOwner.end
   }
 
   deinit {
     release(root.pointee)
-    root.deallocate()
-    counters.deallocate()
+    free(rootOwner.p)
   }
+
+  /// The calling thread's tallies, for writers to count into.
+  @inline(__always) var counters: UnsafeMutablePointer<Int> { epochs.mine.tallies }
+
+  /// Every tally summed over threads (read while no operation runs).
+  func totals() -> [Int] { (0..<Self.tallyCount).map(epochs.tally) }
 
   // MARK: Allocation
 
@@ -56,11 +76,19 @@ final class Tree {
     return tag(p, kind)
   }
 
-  func freeNode(_ ref: Ref) {
+  /// Frees an unlinked node: at once, or when optimistic, marked obsolete and retired until no
+  /// reader can hold it (the caller holds it locked, or never published it).
+  func freeNode(_ ref: Ref, now: Bool = false) {
     let kind = ref & 7
-    counters[Self.nodeCount + Int(kind)] -= 1
-    counters[Self.byteCount + Int(kind)] -= Layout.size(kind)
-    free(Node(ref).p)
+    let c = counters
+    c[Self.nodeCount + Int(kind)] -= 1
+    c[Self.byteCount + Int(kind)] -= Layout.size(kind)
+    if optimistic && !now {
+      Latch.markObsolete(Node(ref))
+      epochs.retire(Node(ref).p, in: epochs.mine)
+    } else {
+      free(Node(ref).p)
+    }
   }
 
   func newLeaf(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Ref {
@@ -76,25 +104,32 @@ final class Tree {
     }
     if k > 0 { body.copyMemory(from: key.baseAddress!, byteCount: k) }
     if v > 0 { (body + k).copyMemory(from: value.baseAddress!, byteCount: v) }
-    counters[Self.nodeCount + Int(Kind.leaf)] += 1
-    counters[Self.byteCount + Int(Kind.leaf)] += size
-    counters[Self.liveKeys] += 1
+    let c = counters
+    c[Self.nodeCount + Int(Kind.leaf)] += 1
+    c[Self.byteCount + Int(Kind.leaf)] += size
+    c[Self.liveKeys] += 1
     let ref = tag(p, Kind.leaf)
     return compact ? ref | 1 << 63 | UInt64(k) << 48 | UInt64(v) << 56 : ref
   }
 
-  func freeLeaf(_ ref: Ref) {
-    counters[Self.nodeCount + Int(Kind.leaf)] -= 1
-    counters[Self.byteCount + Int(Kind.leaf)] -= Leaf.size(ref)
-    if ref & 7 == Kind.leaf { counters[Self.liveKeys] -= 1 } else { counters[Self.tombstones] -= 1 }
-    free(Node(ref).p)
+  /// Frees an unlinked leaf: at once, or when optimistic, once no reader can hold it.
+  func freeLeaf(_ ref: Ref, now: Bool = false) {
+    let c = counters
+    c[Self.nodeCount + Int(Kind.leaf)] -= 1
+    c[Self.byteCount + Int(Kind.leaf)] -= Leaf.size(ref)
+    if ref & 7 == Kind.leaf { c[Self.liveKeys] -= 1 } else { c[Self.tombstones] -= 1 }
+    if optimistic && !now {
+      epochs.retire(Node(ref).p, in: epochs.mine)
+    } else {
+      free(Node(ref).p)
+    }
   }
 
-  /// Frees a whole subtree.
+  /// Frees a whole subtree at once (the tree is being dropped: no reader is left).
   func release(_ ref: Ref) {
     let kind = ref & 7
     if ref == 0 { return }
-    if kind == Kind.leaf || kind == Kind.deadLeaf { return freeLeaf(ref) }
+    if kind == Kind.leaf || kind == Kind.deadLeaf { return freeLeaf(ref, now: true) }
     let n = Node(ref)
     release(n.end.pointee)
     if kind != Kind.prefix {
@@ -103,114 +138,157 @@ final class Tree {
         return true
       }
     }
-    freeNode(ref)
+    freeNode(ref, now: true)
   }
 
   // MARK: Lookup
 
-  /// The slot holding the leaf for `key` (live or dead), or nil. Inline prefixes longer than the
-  /// header keeps are skipped unchecked; the full-key comparison at the leaf settles them.
+  /// Where a descent for a key ended: the slot that holds its leaf (live or dead) and the
+  /// slot's owner with the owner's version, or `leaf == 0` when the key is absent.
+  struct Located {
+    var owner: Node
+    var version: UInt64
+    var slot: UnsafeMutablePointer<Ref>
+    var leaf: Ref
+  }
+
+  /// Descends to `key`'s leaf; nil means restart (a latch conflict). The caller validates
+  /// `owner` after reading the leaf. Inline prefixes longer than the header keeps are skipped
+  /// unchecked; the full-key comparison at the leaf settles them.
   @inline(__always)
-  func leafSlot(_ key: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Ref>? {
+  func locate<L: Latching>(_ key: UnsafeRawBufferPointer, _: L.Type) -> Located? {
+    var owner = rootOwner
+    guard var version = L.readLock(owner) else { return nil }
     var slot = root
     var depth = 0
-    let n = key.count
-    let k = key.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) }
     while true {
       let ref = slot.pointee
       let kind = ref & 7
       if kind == Kind.leaf || kind == Kind.deadLeaf {
-        return Leaf.keyEquals(ref, key) ? slot : nil
+        return Located(
+          owner: owner, version: version, slot: slot, leaf: Leaf.keyEquals(ref, key) ? ref : 0)
       }
-      if ref == 0 { return nil }
+      if ref == 0 { return Located(owner: owner, version: version, slot: slot, leaf: 0) }
       let node = Node(ref)
-      let plen = node.prefixLength
-      if plen > 0 {
-        if n - depth < plen { return nil }
-        let checked = kind == Kind.prefix ? plen : min(plen, Layout.inlinePrefix)
-        let prefix = node.prefix
-        for i in 0..<checked where k.unsafelyUnwrapped[depth + i] != prefix[i] { return nil }
-        depth += plen
-        if kind == Kind.prefix {
-          slot = node.end
-          continue
-        }
+      guard let v = L.readLock(node), L.validate(owner, version) else { return nil }
+      guard let next = next(ref, key, &depth) else {
+        return Located(owner: node, version: v, slot: slot, leaf: 0)
       }
-      if depth == n {
-        slot = node.end
-        continue
-      }
-      guard let child = node.child(kind, k.unsafelyUnwrapped[depth]) else { return nil }
-      slot = child
-      depth += 1
+      (owner, version, slot) = (node, v, next)
     }
+  }
+
+  /// The slot to follow from the inner node `ref` for `key`, with `depth` advanced past the
+  /// node's prefix and branch byte, or nil when `key` is not below the node.
+  @inline(__always)
+  func next(_ ref: Ref, _ key: UnsafeRawBufferPointer, _ depth: inout Int)
+    -> UnsafeMutablePointer<Ref>?
+  {
+    let kind = ref & 7
+    let node = Node(ref)
+    let n = key.count
+    let k = key.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) }
+    let plen = node.prefixLength
+    if plen > 0 {
+      if n - depth < plen { return nil }
+      let checked = min(plen, kind == Kind.prefix ? Layout.prefixCapacity : Layout.inlinePrefix)
+      let prefix = node.prefix
+      for i in 0..<checked where k.unsafelyUnwrapped[depth + i] != prefix[i] { return nil }
+      depth += plen
+      if kind == Kind.prefix { return node.end }
+    }
+    if depth == n { return node.end }
+    guard let child = node.child(kind, k.unsafelyUnwrapped[depth]) else { return nil }
+    depth += 1
+    return child
   }
 
   // MARK: Insert and update
 
-  /// Inserts, updates or upserts; true when something was written.
-  func write(
-    _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode
-  ) -> Bool {
+  /// Inserts, updates or upserts; true when something was written, nil to restart. Writers lock
+  /// the slot's owner to change a slot, the node itself to add a child, and both to replace or
+  /// re-prefix the node.
+  @inline(__always)
+  func write<L: Latching>(
+    _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode, _: L.Type
+  ) -> Bool? {
+    var owner = rootOwner
+    guard var version = L.readLock(owner) else { return nil }
     var slot = root
     var depth = 0
     let n = key.count
     while true {
       let ref = slot.pointee
-      if ref == 0 {
-        guard mode != .update else { return false }
-        slot.pointee = newLeaf(key, value)
-        return true
-      }
       let kind = ref & 7
-      if kind == Kind.leaf || kind == Kind.deadLeaf {
-        if Leaf.keyEquals(ref, key) {
+      if ref == 0 || kind == Kind.leaf || kind == Kind.deadLeaf {
+        let same = ref != 0 && Leaf.keyEquals(ref, key)
+        guard mode.applies(exists: same && kind == Kind.leaf) else {
+          return L.validate(owner, version) ? false : nil
+        }
+        guard L.upgrade(owner, version) else { return nil }
+        if same {
           if kind == Kind.deadLeaf {
-            guard mode != .update else { return false }
             counters[Self.tombstones] -= 1
             counters[Self.liveKeys] += 1
-          } else if mode == .insert {
-            return false
           }
           replaceValue(slot, value)
-          return true
+        } else if ref == 0 {
+          publish(slot, newLeaf(key, value))
+        } else {
+          splitLeaf(slot, key, value, depth)
         }
-        guard mode != .update else { return false }
-        splitLeaf(slot, key, value, depth)
+        L.unlock(owner)
         return true
       }
       let node = Node(ref)
+      guard let v = L.readLock(node), L.validate(owner, version) else { return nil }
       let plen = node.prefixLength
       if plen > 0 {
-        let prefix = fullPrefix(ref, depth)
+        guard let prefix = fullPrefix(ref, depth, plen) else { return nil }
         let c = mismatch(key, depth, UnsafeRawPointer(prefix), plen)
         if c < plen {
-          guard mode != .update else { return false }
+          guard mode != .update else { return L.validate(node, v) ? false : nil }
+          guard L.upgrade(owner, version) else { return nil }
+          guard L.upgrade(node, v) else {
+            L.unlock(owner)
+            return nil
+          }
           if kind == Kind.prefix {
             splitPrefixNode(slot, prefix, c, key, value, depth)
           } else {
             splitInlinePrefix(slot, prefix, c, key, value, depth)
           }
+          L.unlock(node)
+          L.unlock(owner)
           return true
         }
         depth += plen
         if kind == Kind.prefix {
-          slot = node.end
+          (owner, version, slot) = (node, v, node.end)
           continue
         }
       }
       if depth == n {
-        slot = node.end
+        (owner, version, slot) = (node, v, node.end)
         continue
       }
       let b = key[depth]
       if let child = node.child(kind, b) {
-        slot = child
+        (owner, version, slot) = (node, v, child)
         depth += 1
         continue
       }
-      guard mode != .update else { return false }
+      guard mode != .update else { return L.validate(node, v) ? false : nil }
+      // A full node is replaced by a larger one: its owner's slot changes too.
+      let grows = node.count >= Layout.capacity(kind)
+      guard !grows || L.upgrade(owner, version) else { return nil }
+      guard L.upgrade(node, v) else {
+        if grows { L.unlock(owner) }
+        return nil
+      }
       addChild(slot, b, newLeaf(key, value))
+      L.unlock(node)
+      if grows { L.unlock(owner) }
       return true
     }
   }
@@ -225,10 +303,10 @@ final class Tree {
         UnsafeMutableRawPointer(mutating: leaf.value.baseAddress!).copyMemory(
           from: value.baseAddress!, byteCount: value.count)
       }
-      slot.pointee = old
+      publish(slot, old)
       return
     }
-    slot.pointee = newLeaf(leaf.key, value)
+    publish(slot, newLeaf(leaf.key, value))
     freeLeaf(old)
   }
 
@@ -244,7 +322,7 @@ final class Tree {
     let node = newNode(Kind.node4)
     place(node, old, other, depth + c)
     place(node, newLeaf(key, value), key, depth + c)
-    slot.pointee = withPrefix(node, key.baseAddress.map { $0 + depth }, c)
+    publish(slot, withPrefix(node, key.baseAddress.map { $0 + depth }, c))
   }
 
   /// Puts `leaf` (whose key is `key`) into a fresh node at `depth`: its end slot or a child.
@@ -304,7 +382,7 @@ final class Tree {
     var topSlot = top
     addChild(&topSlot, divergent, old)
     place(top, newLeaf(key, value), key, depth + c)
-    slot.pointee = top
+    publish(slot, top)
   }
 
   /// Splits a prefix node at `c`: [head prefix] → Node4 { divergent byte → [tail prefix] → child,
@@ -332,23 +410,27 @@ final class Tree {
     var branchSlot = branch
     addChild(&branchSlot, divergent, tail)
     place(branch, newLeaf(key, value), key, depth + c)
-    slot.pointee = head
+    publish(slot, head)
   }
 
-  /// The full prefix bytes of the node `ref` entered at `depth`: its header when they all fit,
-  /// else the bytes of any leaf below (every leaf below shares them).
-  @inline(__always) func fullPrefix(_ ref: Ref, _ depth: Int) -> UnsafePointer<UInt8> {
+  /// The `plen` full prefix bytes of the node `ref` entered at `depth`: its header when they all
+  /// fit, else the bytes of any leaf below (every leaf below shares them). Nil only for an
+  /// optimistic reader's torn view (a length past the node, or no such leaf): restart.
+  @inline(__always)
+  func fullPrefix(_ ref: Ref, _ depth: Int, _ plen: Int) -> UnsafePointer<UInt8>? {
     let node = Node(ref)
-    if ref & 7 == Kind.prefix || node.prefixLength <= Layout.inlinePrefix {
-      return UnsafePointer(node.prefix)
+    if ref & 7 == Kind.prefix {
+      return plen <= Layout.prefixCapacity ? UnsafePointer(node.prefix) : nil
     }
-    return (anyLeaf(ref).key.baseAddress! + depth).assumingMemoryBound(to: UInt8.self)
+    if plen <= Layout.inlinePrefix { return UnsafePointer(node.prefix) }
+    guard let leaf = anyLeaf(ref), leaf.key.count >= depth + plen else { return nil }
+    return (leaf.key.baseAddress! + depth).assumingMemoryBound(to: UInt8.self)
   }
 
-  /// The leftmost leaf below `ref`.
-  func anyLeaf(_ ref: Ref) -> Leaf {
+  /// The leftmost leaf below `ref` (nil only in an optimistic reader's torn view).
+  func anyLeaf(_ ref: Ref) -> Leaf? {
     var r = ref
-    while true {
+    while r != 0 {
       let kind = r & 7
       if kind == Kind.leaf || kind == Kind.deadLeaf { return Leaf(r) }
       let node = Node(r)
@@ -356,11 +438,14 @@ final class Tree {
         r = node.end.pointee
         continue
       }
+      var first: Ref = 0
       forEachChild(r) { _, c in
-        r = c
+        first = c
         return false
       }
+      r = first
     }
+    return nil
   }
 
   /// The length of the common run of `key[depth...]` and `bytes[0..<length]`.
@@ -385,7 +470,7 @@ final class Tree {
     var kind = ref & 7
     if Node(ref).count == Layout.capacity(kind) {
       ref = resize(ref, to: kind + 1)
-      slot.pointee = ref
+      publish(slot, ref)
       kind += 1
     }
     let node = Node(ref)
@@ -399,14 +484,14 @@ final class Tree {
       (keys + i + 1).update(from: keys + i, count: count - i)
       (children + i + 1).update(from: children + i, count: count - i)
       keys[i] = b
-      children[i] = child
+      publish(children + i, child)
     case Kind.node48:
       var i = 0
       while children[i] != 0 { i += 1 }
-      children[i] = child
+      publish(children + i, child)
       node.keys[Int(b)] = UInt8(i + 1)
     default:
-      children[Int(b)] = child
+      publish(children + Int(b), child)
     }
     node.count = count + 1
   }
@@ -446,12 +531,12 @@ final class Tree {
     switch kind {
     case Kind.node4, Kind.node16:
       let keys = node.keys
-      for i in 0..<node.count where Int(keys[i]) >= start {
+      for i in 0..<node.boundedCount(kind) where Int(keys[i]) >= start {
         if !body(keys[i], children[i]) { return }
       }
     case Kind.node48:
       let index = node.keys
-      for b in start..<256 where index[b] != 0 {
+      for b in start..<256 where index[b] != 0 && index[b] <= 48 {
         if !body(UInt8(b), children[Int(index[b]) - 1]) { return }
       }
     default:
@@ -465,7 +550,8 @@ final class Tree {
   func resize(_ ref: Ref, to kind: UInt64) -> Ref {
     let fresh = newNode(kind)
     let (from, to) = (Node(ref), Node(fresh))
-    to.p.copyMemory(from: from.p, byteCount: 24)
+    // The header after the version word: the fresh node starts unlocked at version 0.
+    (to.p + Layout.end).copyMemory(from: from.p + Layout.end, byteCount: 24 - Layout.end)
     to.count = 0
     var slot = fresh
     forEachChild(ref) { b, c in
@@ -478,19 +564,26 @@ final class Tree {
 
   // MARK: Remove
 
-  func remove(_ key: UnsafeRawBufferPointer) -> Bool {
+  /// Removes `key`; nil to restart. A tombstone changes one slot (its owner is locked); a
+  /// physical delete may shrink or collapse nodes up the path, so when optimistic it locks the
+  /// whole path (deletes are rare in YCSB mixes; readers on that path restart).
+  @inline(__always)
+  func remove<L: Latching>(_ key: UnsafeRawBufferPointer, _: L.Type) -> Bool? {
     if deleteMode == .tombstone {
-      guard let slot = leafSlot(key), slot.pointee & 7 == Kind.leaf else { return false }
-      slot.pointee = slot.pointee & ~7 | Kind.deadLeaf
+      guard let at = locate(key, L.self) else { return nil }
+      guard at.leaf & 7 == Kind.leaf else { return L.validate(at.owner, at.version) ? false : nil }
+      guard L.upgrade(at.owner, at.version) else { return nil }
+      publish(at.slot, at.leaf & ~7 | Kind.deadLeaf)
       counters[Self.liveKeys] -= 1
       counters[Self.tombstones] += 1
+      L.unlock(at.owner)
       return true
     }
-    return remove(root, key, 0)
+    return optimistic ? removeLockingPath(key) : remove(root, key, 0)
   }
 
   /// Physical delete below `slot`; shrinks and collapses nodes on the way back up.
-  private func remove(
+  func remove(
     _ slot: UnsafeMutablePointer<Ref>, _ key: UnsafeRawBufferPointer, _ depth: Int
   )
     -> Bool
@@ -500,7 +593,7 @@ final class Tree {
     if ref == 0 { return false }
     if kind == Kind.leaf {
       guard Leaf.keyEquals(ref, key) else { return false }
-      slot.pointee = 0
+      publish(slot, 0)
       freeLeaf(ref)
       return true
     }
@@ -534,9 +627,9 @@ final class Tree {
     let node = Node(ref)
     let count = node.count
     switch kind {
-    case Kind.node256 where count <= 37: slot.pointee = resize(ref, to: Kind.node48)
-    case Kind.node48 where count <= 12: slot.pointee = resize(ref, to: Kind.node16)
-    case Kind.node16 where count <= 3: slot.pointee = resize(ref, to: Kind.node4)
+    case Kind.node256 where count <= 37: publish(slot, resize(ref, to: Kind.node48))
+    case Kind.node48 where count <= 12: publish(slot, resize(ref, to: Kind.node16))
+    case Kind.node16 where count <= 3: publish(slot, resize(ref, to: Kind.node4))
     case Kind.node4 where count + (node.end.pointee == 0 ? 0 : 1) == 1:
       collapse(slot, depth)
     default: break
@@ -557,26 +650,29 @@ final class Tree {
     }
     let childKind = child & 7
     if childKind == Kind.leaf || childKind == Kind.deadLeaf || node.end.pointee != 0 {
-      slot.pointee = child
+      publish(slot, child)
       freeNode(ref)
       return
     }
+    // The child's prefix changes (or it is absorbed): readers of it must restart.
+    if optimistic { Latch.lock(Node(child)) }
     let plen = node.prefixLength
     if prefixMode == .inline {
       let inner = Node(child)
       let total = plen + 1 + inner.prefixLength
-      let bytes = anyLeaf(child).key.baseAddress! + depth
+      let bytes = anyLeaf(child)!.key.baseAddress! + depth
       setPrefix(inner, bytes, total)
-      slot.pointee = child
+      publish(slot, child)
     } else {
       let p = newNode(Kind.prefix)
       let pn = Node(p)
       pn.prefixLength = 1
       pn.prefix[0] = byte
       pn.end.pointee = child
-      slot.pointee = p
+      publish(slot, p)
       normalizePrefixNode(slot)
     }
+    if optimistic { Latch.unlock(Node(child)) }
     freeNode(ref)
   }
 
@@ -588,7 +684,7 @@ final class Tree {
     let child = node.end.pointee
     let childKind = child & 7
     if childKind == Kind.leaf || childKind == Kind.deadLeaf {
-      slot.pointee = child
+      publish(slot, child)
       freeNode(ref)
     } else if childKind == Kind.prefix {
       let inner = Node(child)
@@ -596,7 +692,7 @@ final class Tree {
       guard a + b <= Layout.prefixCapacity else { return }
       (node.prefix + a).update(from: inner.prefix, count: b)
       node.prefixLength = a + b
-      node.end.pointee = inner.end.pointee
+      publish(node.end, inner.end.pointee)
       freeNode(child)
     }
   }

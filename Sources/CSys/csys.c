@@ -2,6 +2,9 @@
 #include <sched.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "csys.h"
 
@@ -56,6 +59,41 @@ int csys_thread_start(void *(*fn)(void *), void *arg, uint64_t *handle) {
 }
 
 int csys_thread_join(uint64_t handle) { return pthread_join((pthread_t)handle, NULL); }
+
+_Thread_local int csys_thread_index_plus1 = 0;
+static pthread_mutex_t index_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char index_taken[CSYS_MAX_THREADS];
+static int index_bound = 0;
+static pthread_key_t index_key;
+static pthread_once_t index_once = PTHREAD_ONCE_INIT;
+
+/* Runs at thread exit (the key's value is the index + 1): the index becomes free again. */
+static void index_release(void *value) {
+    pthread_mutex_lock(&index_lock);
+    index_taken[(int)(intptr_t)value - 1] = 0;
+    pthread_mutex_unlock(&index_lock);
+}
+
+static void index_init(void) { pthread_key_create(&index_key, index_release); }
+
+int csys_thread_index_assign(void) {
+    pthread_once(&index_once, index_init);
+    pthread_mutex_lock(&index_lock);
+    int i = 0;
+    while (i < CSYS_MAX_THREADS && index_taken[i]) i++;
+    if (i == CSYS_MAX_THREADS) {
+        fprintf(stderr, "error: more than %d threads use an engine at once\n", CSYS_MAX_THREADS);
+        abort();
+    }
+    index_taken[i] = 1;
+    if (i + 1 > index_bound) __atomic_store_n(&index_bound, i + 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&index_lock);
+    pthread_setspecific(index_key, (void *)(intptr_t)(i + 1));
+    csys_thread_index_plus1 = i + 1;
+    return i;
+}
+
+int csys_thread_index_bound(void) { return __atomic_load_n(&index_bound, __ATOMIC_ACQUIRE); }
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(const uint8_t *p, size_t n) {

@@ -20,6 +20,12 @@ public struct EngineOptions: Sendable, Equatable, Hashable {
     return v
   }
 
+  /// The concurrency mode the engine is built for (`olc` asks a capable engine to synchronise
+  /// itself; any other mode leaves it unsynchronised).
+  public var concurrency: ConcurrencyMode {
+    ConcurrencyMode(rawValue: values["concurrency"] ?? "") ?? .none
+  }
+
   /// The value of a choice knob.
   public func choice(_ name: String, default d: String) -> String { values[name] ?? d }
 
@@ -42,23 +48,28 @@ public struct EngineOptionError: Error, CustomStringConvertible {
   public var description: String { "\(knob): \(message)" }
 }
 
-/// How an engine that is not natively thread-safe is shared between client threads.
-public enum ConcurrencyWrapper: String, Sendable, CaseIterable, Codable {
+/// How client threads share an engine: a wrapper around an unsynchronised engine, or the
+/// engine's own synchronisation.
+public enum ConcurrencyMode: String, Sendable, CaseIterable, Codable {
   /// No wrapper: the engine itself is thread-safe, or one client thread runs.
   case none
   /// One global reader-writer lock.
   case rwlock
   /// N independent instances routed by key hash, each behind its own lock; scans merge.
   case partitioned
+  /// The engine's optimistic lock coupling (engines whose descriptor has `supportsOLC`).
+  case olc
 }
 
 extension EngineDescriptor {
   /// Knobs every engine accepts; the registry, not the engine, interprets them.
   public static let wrapperKnobs: [Knob] = [
     Knob(
-      "concurrency", .choice(["auto"] + ConcurrencyWrapper.allCases.map(\.rawValue)),
+      "concurrency", .choice(["auto"] + ConcurrencyMode.allCases.map(\.rawValue)),
       default: "auto",
-      help: "auto: none for 1 thread or a thread-safe engine, rwlock otherwise"),
+      help:
+        "auto: olc where the engine has it, else none for 1 thread or a thread-safe engine, else rwlock"
+    ),
     Knob(
       "partitions", .integer(1...1024), default: "8", help: "instances for concurrency=partitioned"),
   ]
@@ -74,6 +85,11 @@ extension EngineDescriptor {
           message:
             "unknown option for engine '\(self.name)' (known: \(known.isEmpty ? "none" : known))")
       }
+      if name == "concurrency" && value == ConcurrencyMode.olc.rawValue && !supportsOLC {
+        throw EngineOptionError(
+          knob: name,
+          message: "engine '\(self.name)' has no optimistic mode (use rwlock | partitioned)")
+      }
       switch knob.kind {
       case .choice(let allowed) where !allowed.contains(value):
         throw EngineOptionError(
@@ -86,11 +102,13 @@ extension EngineDescriptor {
     }
   }
 
-  /// The wrapper to use with `threads` client threads.
-  public func wrapper(for options: EngineOptions, threads: Int) -> ConcurrencyWrapper {
+  /// The concurrency mode to use with `threads` client threads. `auto` picks the engine's own
+  /// optimistic mode at every thread count, so a thread sweep compares one implementation.
+  public func wrapper(for options: EngineOptions, threads: Int) -> ConcurrencyMode {
     switch options.values["concurrency"] ?? "auto" {
+    case "auto" where supportsOLC: return .olc
     case "auto": return threads > 1 && !threadSafe ? .rwlock : .none
-    case let s: return ConcurrencyWrapper(rawValue: s) ?? .none
+    case let s: return ConcurrencyMode(rawValue: s) ?? .none
     }
   }
 

@@ -67,6 +67,9 @@ public struct EngineDescriptor: Sendable {
   public var supportsScan: Bool
   /// True when the engine synchronises itself; otherwise the runner wraps it for > 1 thread.
   public var threadSafe: Bool
+  /// True when the engine offers `concurrency: olc` (optimistic lock coupling), which `auto`
+  /// picks; the engine then finds `.olc` in `EngineOptions.concurrency`.
+  public var supportsOLC: Bool
   /// False only for engines that keep nothing (the `null` harness probe): nothing to verify.
   public var storesData: Bool
   /// The longest key and value the engine accepts; longer ones are refused (insert and update
@@ -78,7 +81,7 @@ public struct EngineDescriptor: Sendable {
 
   public init(
     name: String, summary: String, knobs: [Knob] = [], supportsScan: Bool, threadSafe: Bool = false,
-    storesData: Bool = true, maxKeyLength: Int = .max, maxValueLength: Int = .max,
+    supportsOLC: Bool = false, storesData: Bool = true, maxKeyLength: Int = .max, maxValueLength: Int = .max,
     maxEntryLength: Int = .max
   ) {
     self.maxEntryLength = maxEntryLength
@@ -90,6 +93,7 @@ public struct EngineDescriptor: Sendable {
     self.knobs = knobs
     self.supportsScan = supportsScan
     self.threadSafe = threadSafe
+    self.supportsOLC = supportsOLC
   }
 }
 

@@ -18,6 +18,14 @@ public struct ValueBuffer {
     count = bytes.count
   }
 
+  /// Replaces the contents with `bytes` followed by `byte`.
+  public mutating func store(_ bytes: UnsafeRawBufferPointer, appending byte: UInt8) {
+    if bytes.count + 1 > capacity { grow(to: bytes.count + 1) }
+    if let src = bytes.baseAddress { base.copyMemory(from: src, byteCount: bytes.count) }
+    base.storeBytes(of: byte, toByteOffset: bytes.count, as: UInt8.self)
+    count = bytes.count + 1
+  }
+
   @usableFromInline mutating func grow(to n: Int) {
     base.deallocate()
     capacity = max(n, capacity * 2)

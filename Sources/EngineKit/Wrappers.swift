@@ -10,6 +10,7 @@ public final class RWLocked<Inner: IndexEngine>: IndexEngine {
   public static var descriptor: EngineDescriptor {
     var d = Inner.descriptor
     d.threadSafe = true
+    d.supportsOLC = false
     return d
   }
 

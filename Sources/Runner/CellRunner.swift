@@ -113,8 +113,9 @@ public struct EngineEntry: Sendable {
         let options = plan.engineOptions
         let inner = EngineDescriptor.engineOnly(options)
         switch plan.wrapper {
-        case .none:
-          return try CellRunner.run({ try E(options: inner) }, plan: plan, context: context)
+        case .none, .olc:
+          return try CellRunner.run(
+            { try E(options: plan.nativeOptions) }, plan: plan, context: context)
         case .rwlock:
           return try CellRunner.run(
             { try RWLocked<E>(options: inner) }, plan: plan, context: context)
@@ -128,10 +129,9 @@ public struct EngineEntry: Sendable {
         let options = plan.engineOptions
         let every = checkEveryOp ? 1 : 0
         switch plan.wrapper {
-        case .none:
+        case .none, .olc:
           return try Verifier.run(
-            { try E(options: EngineDescriptor.engineOnly(options)) }, plan: plan,
-            checkInvariantsEvery: every)
+            { try E(options: plan.nativeOptions) }, plan: plan, checkInvariantsEvery: every)
         case .rwlock:
           return try Verifier.run(
             { try RWLocked<E>(options: EngineDescriptor.engineOnly(options)) }, plan: plan,

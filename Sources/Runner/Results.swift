@@ -7,7 +7,7 @@ import Workload
 public struct CellPlan: Sendable {
   public var spec: WorkloadSpec
   public var engine: EngineChoice
-  public var wrapper: ConcurrencyWrapper
+  public var wrapper: ConcurrencyMode
   public var threads: Int
   public var repeatIndex: Int
   /// 1-based position and total, for progress.
@@ -21,7 +21,7 @@ public struct CellPlan: Sendable {
   public var placement = Placement()
 
   public init(
-    spec: WorkloadSpec, engine: EngineChoice, wrapper: ConcurrencyWrapper, threads: Int,
+    spec: WorkloadSpec, engine: EngineChoice, wrapper: ConcurrencyMode, threads: Int,
     repeatIndex: Int, index: Int, total: Int, trace: TraceTape? = nil, target: Double? = nil,
     placement: Placement = Placement()
   ) {
@@ -42,12 +42,20 @@ public struct CellPlan: Sendable {
     EngineOptions(engine.options, keyShape: trace == nil ? spec.keyShape.label : "bytes")
   }
 
+  /// The options an engine that runs unwrapped is built with: its own knobs, plus
+  /// `concurrency: olc` when it synchronises itself.
+  public var nativeOptions: EngineOptions {
+    var o = EngineDescriptor.engineOnly(engineOptions)
+    if wrapper == .olc { o.values["concurrency"] = ConcurrencyMode.olc.rawValue }
+    return o
+  }
+
   /// The variant label: the engine's options as `k=v,…`, or `default`.
   public var variant: String {
     EngineOptions(EngineDescriptor.engineOnly(EngineOptions(engine.options)).values).label
   }
 
-  /// The wrapper as results name it: `none`, `rwlock`, or `partitioned(N)`.
+  /// The concurrency mode as results name it: `none`, `rwlock`, `olc`, or `partitioned(N)`.
   public var wrapperLabel: String {
     guard wrapper == .partitioned else { return wrapper.rawValue }
     return

@@ -4,10 +4,11 @@ import Testing
 
 @testable import ART
 
+/// Every delete × prefix mode, unsynchronised and with optimistic lock coupling.
 let variants: [[String: String]] = [
   [:], ["delete": "tombstone"], ["prefix": "separate"],
   ["delete": "tombstone", "prefix": "separate"],
-]
+].flatMap { [$0, $0.merging(["concurrency": "olc"]) { a, _ in a }] }
 
 func make(_ options: [String: String] = [:]) throws -> ARTEngine {
   try ARTEngine(options: EngineOptions(options))
@@ -157,11 +158,11 @@ func make(_ options: [String: String] = [:]) throws -> ARTEngine {
   @Test func sameSizeUpdateKeepsTheLeaf() throws {
     let t = try make()
     t.put([1, 2, 3], [1, 1])
-    let before = [UInt8]([1, 2, 3]).withUnsafeBytes { t.tree.leafSlot($0)!.pointee }
+    let before = [UInt8]([1, 2, 3]).withUnsafeBytes { t.tree.locate($0, Unlatched.self)!.leaf }
     _ = [UInt8]([1, 2, 3]).withUnsafeBytes { k in
       [UInt8]([2, 2]).withUnsafeBytes { t.update(k, $0) }
     }
-    let after = [UInt8]([1, 2, 3]).withUnsafeBytes { t.tree.leafSlot($0)!.pointee }
+    let after = [UInt8]([1, 2, 3]).withUnsafeBytes { t.tree.locate($0, Unlatched.self)!.leaf }
     #expect(before == after && t.value([1, 2, 3]) == [2, 2])
   }
 

@@ -117,7 +117,7 @@ final class ForgetfulEngine: ProbeEngine {
   }
 
   @Test func wrapperChoice() {
-    #expect(d.wrapper(for: EngineOptions(), threads: 1) == ConcurrencyWrapper.none)
+    #expect(d.wrapper(for: EngineOptions(), threads: 1) == ConcurrencyMode.none)
     #expect(d.wrapper(for: EngineOptions(), threads: 2) == .rwlock)
     #expect(
       d.wrapper(for: EngineOptions(["concurrency": "partitioned"]), threads: 2) == .partitioned)

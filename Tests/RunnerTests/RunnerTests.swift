@@ -21,7 +21,7 @@ func smallSpec(
 
 func plan(
   _ spec: WorkloadSpec, engine: String = "sortedmap", threads: Int = 1,
-  wrapper: ConcurrencyWrapper = .none
+  wrapper: ConcurrencyMode = .none
 ) -> CellPlan {
   CellPlan(
     spec: spec, engine: EngineChoice(name: engine), wrapper: wrapper, threads: threads,

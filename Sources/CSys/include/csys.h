@@ -41,6 +41,44 @@ static inline uint64_t csys_mono_ns(void) {
 static inline void csys_store_relaxed(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
 static inline uint64_t csys_load_relaxed(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 
+/* Atomics on 64-bit words in raw memory, for optimistic latches and epochs. A seqlock-style
+   reader reads its data with plain loads, then calls csys_validate_load (acquire fence, then
+   the version), so the data loads are ordered before the version re-read. */
+static inline uint64_t csys_load_acquire(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+static inline uint64_t csys_validate_load(const uint64_t *p) {
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+static inline void csys_store_release(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+/* A store ordered before every later load (an xchg on x86-64): an epoch announcement. */
+static inline void csys_store_seq_cst(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
+static inline int csys_cas(uint64_t *p, uint64_t expected, uint64_t desired) {
+    return __atomic_compare_exchange_n(p, &expected, desired, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+static inline uint64_t csys_fetch_add_release(uint64_t *p, uint64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELEASE); }
+static inline uint64_t csys_fetch_or(uint64_t *p, uint64_t v) { return __atomic_fetch_or(p, v, __ATOMIC_ACQ_REL); }
+/* A spin-wait hint. */
+#if defined(__x86_64__) || defined(__i386__)
+static inline void csys_pause(void) { _mm_pause(); }
+#elif defined(__aarch64__)
+static inline void csys_pause(void) { __asm__ volatile("yield" ::: "memory"); }
+#else
+static inline void csys_pause(void) {}
+#endif
+
+/* A small index for the calling thread, unique among live threads and reused after a thread
+   exits: 0 ... CSYS_MAX_THREADS - 1. Per-thread state in engines (epochs, tallies) is an array
+   indexed by it. Assigned on first use; aborts when more threads than that are alive. */
+#define CSYS_MAX_THREADS 1024
+extern _Thread_local int csys_thread_index_plus1;
+int csys_thread_index_assign(void);
+static inline int csys_thread_index(void) {
+    int i = csys_thread_index_plus1;
+    return i ? i - 1 : csys_thread_index_assign();
+}
+/* One more than the highest index handed out so far (indexes below it may be in use). */
+int csys_thread_index_bound(void);
+
 /* A read prefetch of the cache line at `p` (a hint; no fault on any address). */
 static inline void csys_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 

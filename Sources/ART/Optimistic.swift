@@ -1,0 +1,128 @@
+import EngineKit
+
+/// The copies an optimistic scan makes of each leaf before it validates and visits it, and the
+/// last visited key it resumes after on a restart.
+final class ScanScratch {
+  var key = ValueBuffer()
+  var value = ValueBuffer()
+  var last = ValueBuffer()
+  var hasLast = false
+  var resume = ValueBuffer()
+
+  deinit {
+    key.deallocate()
+    value.deallocate()
+    last.deallocate()
+    resume.deallocate()
+  }
+}
+
+extension Tree {
+  /// Runs one optimistic operation inside an epoch, retrying `body` until it returns a result
+  /// (nil means a latch conflict: restart from the root). Counts operations and restarts.
+  @inline(__always) func attempt<R>(_ body: () -> R?) -> R {
+    let slot = epochs.enter()
+    defer { epochs.exit(slot) }
+    slot.tallies[Self.operations] += 1
+    while true {
+      if let r = body() { return r }
+      slot.tallies[Self.restarts] += 1
+    }
+  }
+
+  /// Copies the live value of `key` into `value`; false when absent, nil to restart.
+  @inline(__always)
+  func read<L: Latching>(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer, _: L.Type)
+    -> Bool?
+  {
+    guard let at = locate(key, L.self) else { return nil }
+    let live = at.leaf & 7 == Kind.leaf
+    if live { value.store(Leaf(at.leaf).value) }
+    hook(.read)
+    return L.validate(at.owner, at.version) ? live : nil
+  }
+
+  /// A physical delete under optimistic lock coupling: an optimistic descent records the path,
+  /// every node on it is locked top-down (any conflict releases them and restarts), and the
+  /// unsynchronised delete runs under those locks.
+  func removeLockingPath(_ key: UnsafeRawBufferPointer) -> Bool? {
+    // Root owner + at most one node per key byte + the node whose end slot holds the leaf.
+    let capacity = key.count + 2
+    return withUnsafeTemporaryAllocation(of: (node: Node, version: UInt64).self, capacity: capacity)
+    { path -> Bool? in
+      var owner = rootOwner
+      guard var version = Latch.readLock(owner) else { return nil }
+      var count = 0
+      var slot = root
+      var depth = 0
+      while true {
+        guard count < capacity else { return nil }
+        path[count] = (owner, version)
+        count += 1
+        let ref = slot.pointee
+        let kind = ref & 7
+        if ref == 0 || kind == Kind.leaf || kind == Kind.deadLeaf {
+          guard kind == Kind.leaf && Leaf.keyEquals(ref, key) else {
+            return Latch.validate(owner, version) ? false : nil
+          }
+          break
+        }
+        let node = Node(ref)
+        guard let v = Latch.readLock(node), Latch.validate(owner, version) else { return nil }
+        guard let next = next(ref, key, &depth) else { return Latch.validate(node, v) ? false : nil }
+        (owner, version, slot) = (node, v, next)
+      }
+      for i in 0..<count {
+        guard Latch.upgrade(path[i].node, path[i].version) else {
+          for j in 0..<i { Latch.unlock(path[j].node) }
+          return nil
+        }
+      }
+      let removed = remove(root, key, 0)
+      for i in 0..<count { Latch.unlock(path[i].node) }
+      return removed
+    }
+  }
+
+  /// The optimistic scan: each leaf is copied, validated against the node holding it, then
+  /// visited; after a conflict the walk restarts from the root just past the last visited key.
+  func optimisticScan(
+    from key: UnsafeRawBufferPointer, limit: Int, scratch s: ScanScratch,
+    _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
+  ) -> Int {
+    guard limit > 0 else { return 0 }
+    var n = 0
+    s.hasLast = false
+    return attempt { () -> Int? in
+      // Resume at the successor of the last visited key: the key followed by a 0x00 byte.
+      var bound = key
+      if s.hasLast {
+        s.resume.store(s.last.bytes, appending: 0)
+        bound = s.resume.bytes
+      }
+      guard let version = Latch.readLock(rootOwner) else { return nil }
+      let done = walk(root.pointee, rootOwner, version, 0, bound, Latch.self) { ref, owner, v in
+        let leaf = Leaf(ref)
+        s.key.store(leaf.key)
+        s.value.store(leaf.value)
+        hook(.scan)
+        guard Latch.validate(owner, v) else { return nil }
+        n += 1
+        let go = visit(s.key.bytes, s.value.bytes)
+        swap(&s.key, &s.last)
+        s.hasLast = true
+        return go && n < limit
+      }
+      return done == nil ? nil : n
+    }
+  }
+
+  /// Where a test hook runs: just before an optimistic reader validates what it read.
+  enum HookPoint { case read, scan }
+
+  @inline(__always) func hook(_ point: HookPoint) {
+    #if DEBUG
+      testHook?(point)
+    #endif
+  }
+}
