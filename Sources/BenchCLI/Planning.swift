@@ -115,7 +115,7 @@ enum Planner {
                   file: spec.file, line: choice.line == 0 ? nil : choice.line,
                   field: "engines.\(choice.name).concurrency",
                   message:
-                    "'\(choice.name)' is not thread-safe; with \(t) threads use concurrency: rwlock | partitioned"
+                    "'\(choice.name)' is not thread-safe; with \(t) threads use concurrency: \(entry.descriptor.supportsOLC ? "olc | " : "")rwlock | partitioned"
                 )
               }
               out.append(
