@@ -62,7 +62,8 @@ let package = Package(
     .executableTarget(name: "bench", dependencies: ["BenchCLI"]),
     .testTarget(name: "WorkloadTests", dependencies: ["Workload"]),
     .testTarget(name: "EngineKitTests", dependencies: ["EngineKit", "EngineConformance"]),
-    .testTarget(name: "ARTTests", dependencies: ["ART", "EngineKit", "EngineConformance"]),
+    .testTarget(
+      name: "ARTTests", dependencies: ["ART", "EngineKit", "EngineConformance", "Platform"]),
     .testTarget(
       name: "BPlusTreeTests", dependencies: ["BPlusTree", "EngineKit", "EngineConformance"]),
     .testTarget(

@@ -53,6 +53,14 @@ public enum Allocator {
       largeRequests: read64("stats.arenas.\(MALLCTL_ARENAS_ALL).large.nrequests"))
   }
 
+  /// Bytes the calling thread has allocated minus the bytes it has freed (jemalloc's
+  /// `thread.allocated` − `thread.deallocated`), or nil without jemalloc. Other threads do not
+  /// move it, so a test can check that a structure it built and dropped returned every byte.
+  public static var threadNetBytes: Int64? {
+    guard isJemalloc else { return nil }
+    return Int64(bitPattern: read64("thread.allocated") &- read64("thread.deallocated"))
+  }
+
   /// Sets a decay time (`dirty_decay_ms` or `muzzy_decay_ms`; -1 never purges, 0 purges at once)
   /// for every existing arena and the arenas created later. False without jemalloc or when
   /// jemalloc refuses the value.
