@@ -1,6 +1,6 @@
 import EngineKit
 
-/// The adaptive radix tree engine (holt-style ART; see docs/engines.md and
+/// The adaptive radix tree engine (holt-style ART; see README.md "Engines" and
 /// shared/design/art-and-bplustree.md part A).
 ///
 /// Variants: `delete: physical | tombstone` (holt 0.2.1 tombstones leaves and never shrinks),

@@ -69,7 +69,9 @@ extension Tree {
         }
         let node = Node(ref)
         guard let v = Latch.readLock(node), Latch.validate(owner, version) else { return nil }
-        guard let next = next(ref, key, &depth) else { return Latch.validate(node, v) ? false : nil }
+        guard let next = next(ref, key, &depth) else {
+          return Latch.validate(node, v) ? false : nil
+        }
         (owner, version, slot) = (node, v, next)
       }
       for i in 0..<count {

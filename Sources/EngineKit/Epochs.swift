@@ -140,7 +140,9 @@ public final class Epochs: @unchecked Sendable {
   /// Tally `i` summed over all threads (read while no thread is operating).
   public func tally(_ i: Int) -> Int {
     precondition(i < tallyCount)
-    return (0..<Int(csys_thread_index_bound())).reduce(0) { $0 + EpochSlot(slots + $1 * stride).tallies[i] }
+    return (0..<Int(csys_thread_index_bound())).reduce(0) {
+      $0 + EpochSlot(slots + $1 * stride).tallies[i]
+    }
   }
 }
 

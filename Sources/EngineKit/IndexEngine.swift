@@ -81,7 +81,8 @@ public struct EngineDescriptor: Sendable {
 
   public init(
     name: String, summary: String, knobs: [Knob] = [], supportsScan: Bool, threadSafe: Bool = false,
-    supportsOLC: Bool = false, storesData: Bool = true, maxKeyLength: Int = .max, maxValueLength: Int = .max,
+    supportsOLC: Bool = false, storesData: Bool = true, maxKeyLength: Int = .max,
+    maxValueLength: Int = .max,
     maxEntryLength: Int = .max
   ) {
     self.maxEntryLength = maxEntryLength

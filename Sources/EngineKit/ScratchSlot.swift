@@ -18,7 +18,8 @@ public final class ScratchSlot<Scratch: AnyObject>: @unchecked Sendable {
     self.make = make
     // All-zero bytes are (nil, false); calloc leaves untouched pages to the OS.
     kept = calloc(Int(CSYS_MAX_THREADS), MemoryLayout<(Unmanaged<Scratch>?, Bool)>.stride)!
-      .bindMemory(to: (scratch: Unmanaged<Scratch>?, busy: Bool).self, capacity: Int(CSYS_MAX_THREADS))
+      .bindMemory(
+        to: (scratch: Unmanaged<Scratch>?, busy: Bool).self, capacity: Int(CSYS_MAX_THREADS))
   }
 
   deinit {

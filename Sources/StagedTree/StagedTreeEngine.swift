@@ -1,7 +1,7 @@
 import EngineKit
 
 /// The staged tree engine: Ceph crimson's staged FLTree (onode tree) in memory, byte-faithful N0
-/// nodes (see shared/design/staged-tree.md and docs/engines.md).
+/// nodes (see shared/design/staged-tree.md and README.md "Engines").
 ///
 /// With the `onode` key shape, keys are read field by field (`OnodeKey`'s encoding); any other
 /// key is an object name under one fixed placement, empty namespace and the head version, so

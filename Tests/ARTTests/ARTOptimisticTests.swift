@@ -1,5 +1,6 @@
 import EngineConformance
 import EngineKit
+import Foundation
 import Platform
 import Testing
 
@@ -93,8 +94,14 @@ import Testing
     #expect(Allocator.threadNetBytes == before, "bytes this thread allocated and did not free")
   }
 
+  /// Sized for debug builds; `TREEBENCH_SOAK=N swift test -c release --filter concurrentWriters`
+  /// runs N times the operations over N times the keys (the long soak).
   @Test(arguments: variants.filter { $0["concurrency"] == "olc" })
   func concurrentWritersAgreeWithTheirModels(options: [String: String]) throws {
-    try ConformanceSuite.concurrentWriters({ try make(options) }, threads: 4)
+    let soak = Int(ProcessInfo.processInfo.environment["TREEBENCH_SOAK"] ?? "") ?? 1
+    var c = ConformanceSuite.Configuration()
+    c.operations *= soak
+    c.keySpace *= soak
+    try ConformanceSuite.concurrentWriters({ try make(options) }, threads: 4, configuration: c)
   }
 }
