@@ -65,7 +65,8 @@ let package = Package(
     .testTarget(
       name: "ARTTests", dependencies: ["ART", "EngineKit", "EngineConformance", "Platform"]),
     .testTarget(
-      name: "BPlusTreeTests", dependencies: ["BPlusTree", "EngineKit", "EngineConformance"]),
+      name: "BPlusTreeTests",
+      dependencies: ["BPlusTree", "EngineKit", "EngineConformance", "Platform"]),
     .testTarget(
       name: "StagedTreeTests", dependencies: ["StagedTree", "EngineKit", "EngineConformance"]),
     .testTarget(

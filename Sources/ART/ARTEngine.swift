@@ -23,7 +23,7 @@ public final class ARTEngine: WritingEngine {
     supportsScan: true, supportsOLC: true, maxKeyLength: 65_535, maxValueLength: 16 << 20)
 
   let tree: Tree
-  let scanScratch = ScratchSlot { ScanScratch() }
+  let scanScratch = ScratchSlot { ScanResume() }
 
   public init(options: EngineOptions) throws {
     tree = Tree(

@@ -1,10 +1,5 @@
 import CSys
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import EngineKit
 
 /// How a descent synchronises with writers. The tree's descents are generic over it, so the
 /// unsynchronised tree and the optimistic one share one code path, and the compiler removes every
@@ -28,49 +23,21 @@ enum Unlatched: Latching {
   @inline(__always) static func unlock(_ node: Node) {}
 }
 
-/// Optimistic lock coupling (Leis et al., "The ART of Practical Synchronization"): a version
-/// word per node, bit 0 obsolete, bit 1 locked, a counter above. Readers never write shared
-/// memory; they read a node's version, read the node, and validate the version before acting
-/// on what they read. Writers lock only the nodes they change.
+/// Optimistic lock coupling on each node's version word (see `VersionLatch`).
 enum Latch: Latching {
-  static let obsolete: UInt64 = 1
-  static let locked: UInt64 = 2
-
   @inline(__always) static func readLock(_ node: Node) -> UInt64? {
-    var v = csys_load_acquire(node.version)
-    var spins = 0
-    while v & locked != 0 {
-      spins += 1
-      if spins & 255 == 0 { sched_yield() } else { csys_pause() }
-      v = csys_load_acquire(node.version)
-    }
-    return v & obsolete != 0 ? nil : v
+    VersionLatch.readLock(node.version)
   }
-
   @inline(__always) static func validate(_ node: Node, _ version: UInt64) -> Bool {
-    csys_validate_load(node.version) == version
+    VersionLatch.validate(node.version, version)
   }
-
   @inline(__always) static func upgrade(_ node: Node, _ version: UInt64) -> Bool {
-    csys_cas(node.version, version, version + locked) != 0
+    VersionLatch.upgrade(node.version, version)
   }
-
-  @inline(__always) static func unlock(_ node: Node) {
-    _ = csys_fetch_add_release(node.version, locked)
-  }
-
-  /// Waits for and takes the write lock of a node that cannot become obsolete meanwhile (its
-  /// parent is locked by the caller).
-  static func lock(_ node: Node) {
-    while true {
-      if let v = readLock(node), upgrade(node, v) { return }
-    }
-  }
-
-  /// Marks a node the caller has unlinked (and holds locked, or never published): readers that
-  /// reach it restart.
+  @inline(__always) static func unlock(_ node: Node) { VersionLatch.unlock(node.version) }
+  static func lock(_ node: Node) { VersionLatch.lock(node.version) }
   @inline(__always) static func markObsolete(_ node: Node) {
-    _ = csys_fetch_or(node.version, obsolete)
+    VersionLatch.markObsolete(node.version)
   }
 }
 

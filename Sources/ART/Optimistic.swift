@@ -1,33 +1,10 @@
 import EngineKit
 
-/// The copies an optimistic scan makes of each leaf before it validates and visits it, and the
-/// last visited key it resumes after on a restart.
-final class ScanScratch {
-  var key = ValueBuffer()
-  var value = ValueBuffer()
-  var last = ValueBuffer()
-  var hasLast = false
-  var resume = ValueBuffer()
-
-  deinit {
-    key.deallocate()
-    value.deallocate()
-    last.deallocate()
-    resume.deallocate()
-  }
-}
-
 extension Tree {
   /// Runs one optimistic operation inside an epoch, retrying `body` until it returns a result
   /// (nil means a latch conflict: restart from the root). Counts operations and restarts.
   @inline(__always) func attempt<R>(_ body: () -> R?) -> R {
-    let slot = epochs.enter()
-    defer { epochs.exit(slot) }
-    slot.tallies[Self.operations] += 1
-    while true {
-      if let r = body() { return r }
-      slot.tallies[Self.restarts] += 1
-    }
+    epochs.attempt(operations: Self.operations, restarts: Self.restarts, body)
   }
 
   /// Copies the live value of `key` into `value`; false when absent, nil to restart.
@@ -89,19 +66,14 @@ extension Tree {
   /// The optimistic scan: each leaf is copied, validated against the node holding it, then
   /// visited; after a conflict the walk restarts from the root just past the last visited key.
   func optimisticScan(
-    from key: UnsafeRawBufferPointer, limit: Int, scratch s: ScanScratch,
+    from key: UnsafeRawBufferPointer, limit: Int, scratch s: ScanResume,
     _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
   ) -> Int {
     guard limit > 0 else { return 0 }
     var n = 0
-    s.hasLast = false
+    s.begin()
     return attempt { () -> Int? in
-      // Resume at the successor of the last visited key: the key followed by a 0x00 byte.
-      var bound = key
-      if s.hasLast {
-        s.resume.store(s.last.bytes, appending: 0)
-        bound = s.resume.bytes
-      }
+      let bound = s.bound(key)
       guard let version = Latch.readLock(rootOwner) else { return nil }
       let done = walk(root.pointee, rootOwner, version, 0, bound, Latch.self) { ref, owner, v in
         let leaf = Leaf(ref)
@@ -111,8 +83,7 @@ extension Tree {
         guard Latch.validate(owner, v) else { return nil }
         n += 1
         let go = visit(s.key.bytes, s.value.bytes)
-        swap(&s.key, &s.last)
-        s.hasLast = true
+        s.visited()
         return go && n < limit
       }
       return done == nil ? nil : n

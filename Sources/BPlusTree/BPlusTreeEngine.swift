@@ -5,7 +5,8 @@ import EngineKit
 ///
 /// Variants: `page_size` (4, 8, 16 or 64 KiB), `split: bytes | count`, `checksum: off | on`
 /// (CRC32C stamped on every page write), `copy_on_read: off | on` (every page read is copied
-/// first, as a pager would). Keys up to page_size/8 bytes and key + value up to
+/// first, as a pager would), and `concurrency: olc` (optimistic lock coupling: lock-free readers,
+/// one-leaf writers in parallel, structural changes one at a time; `auto` picks it). Keys up to page_size/8 bytes and key + value up to
 /// (page_size − 48 − page_size/8)/2 − 6 bytes, so two entries and a fence always fit a page;
 /// larger input is refused (insert/update return false).
 public final class BPlusTreeEngine: WritingEngine {
@@ -31,7 +32,8 @@ public final class BPlusTreeEngine: WritingEngine {
         "fill", .integer(50...100), default: "100", help: "bulk-load fill factor, percent of a page"
       ),
     ],
-    supportsScan: true, maxKeyLength: defaultLimits.key, maxValueLength: defaultLimits.entry,
+    supportsScan: true, supportsOLC: true, maxKeyLength: defaultLimits.key,
+    maxValueLength: defaultLimits.entry,
     maxEntryLength: defaultLimits.entry)
 
   /// The limits at the default 4 KiB page, which the planner checks workloads against.
@@ -45,7 +47,8 @@ public final class BPlusTreeEngine: WritingEngine {
       pageSize: try options.integer("page_size", default: 4096),
       splitByCount: options.choice("split", default: "bytes") == "count",
       checksum: options.choice("checksum", default: "off") == "on",
-      copyOnRead: options.choice("copy_on_read", default: "off") == "on")
+      copyOnRead: options.choice("copy_on_read", default: "off") == "on",
+      optimistic: options.concurrency == .olc)
     fill = try options.integer("fill", default: 100)
   }
 
@@ -56,7 +59,8 @@ public final class BPlusTreeEngine: WritingEngine {
   }
 
   public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
-    tree.reading {
+    guard !tree.optimistic else { return tree.optimisticGet(key, into: &value) }
+    return tree.reading {
       guard let v = tree.get(key) else { return false }
       value.store(v)
       return true
@@ -66,15 +70,19 @@ public final class BPlusTreeEngine: WritingEngine {
   public func write(
     _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode
   ) -> Bool {
-    fits(key, value) && tree.write(key, value, mode)
+    guard fits(key, value) else { return false }
+    return tree.optimistic ? tree.optimisticWrite(key, value, mode) : tree.write(key, value, mode)
   }
 
-  public func remove(_ key: UnsafeRawBufferPointer) -> Bool { tree.remove(key) }
+  public func remove(_ key: UnsafeRawBufferPointer) -> Bool {
+    tree.optimistic ? tree.optimisticRemove(key) : tree.remove(key)
+  }
 
   public func scan(
     from key: UnsafeRawBufferPointer, limit: Int,
     _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
   ) -> Int {
+    guard !tree.optimistic else { return tree.optimisticScan(from: key, limit: limit, visit) }
     var cursor = seek(key)
     var n = 0
     while n < limit, let (k, v) = cursor.next() {
@@ -84,7 +92,7 @@ public final class BPlusTreeEngine: WritingEngine {
     return n
   }
 
-  /// A cursor at the first key ≥ `key`.
+  /// A cursor at the first key ≥ `key` (not for use while other threads write).
   public func seek(_ key: UnsafeRawBufferPointer) -> Cursor {
     tree.reading {
       let (leaf, _) = tree.descend(key, record: false)
@@ -115,7 +123,7 @@ public final class BPlusTreeEngine: WritingEngine {
   public func bulkLoad(
     count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
   ) -> Int {
-    guard tree.s.pointee.keys == 0, tree.page(tree.s.pointee.root).isLeaf else {
+    guard tree.keyCount == 0, tree.page(tree.s.pointee.root).isLeaf else {
       return insertEach(count: count, entry)
     }
     return tree.bulkLoad(count: count, fill: fill, entry) ? count : 0
@@ -128,8 +136,19 @@ public final class BPlusTreeEngine: WritingEngine {
     let buckets = fill.histogram.enumerated().map { i, n in
       ("leaves_fill_\(i * 10)_\(i * 10 + 10)", Double(n))
     }
+    let c = (0..<Tree.Tally.count).map(tree.epochs.tally)
+    var olc: [(String, Double)] = []
+    if tree.optimistic {
+      let (ops, restarts) = (c[Tree.Tally.operations], c[Tree.Tally.restarts])
+      olc = [
+        ("restarts", Double(restarts)),
+        ("restarts_per_1k_ops", ops == 0 ? 0 : Double(restarts) * 1000 / Double(ops)),
+        ("structural_changes", Double(c[Tree.Tally.structural])),
+        ("retired_pending", Double(tree.epochs.pending)),
+      ]
+    }
     return EngineStats(
-      keys: s.keys, logicalBytes: pages * tree.pageSize, height: tree.height,
+      keys: tree.keyCount, logicalBytes: pages * tree.pageSize, height: tree.height,
       details: [
         ("leaf_pages", Double(s.leafPages)), ("interior_pages", Double(s.interiorPages)),
         ("leaf_fill_pct", fill.mean),
@@ -137,9 +156,10 @@ public final class BPlusTreeEngine: WritingEngine {
         ("splits", Double(s.splits)),
         ("count_split_fallbacks", Double(s.countSplitFallbacks)), ("merges", Double(s.merges)),
         ("borrows", Double(s.borrows)), ("fast_path_hits", Double(s.fastHits)),
-        ("right_link_hops", Double(s.hops)), ("checksum_bytes", Double(s.checksumBytes)),
-        ("copied_bytes", Double(s.copiedBytes)),
-      ])
+        ("right_link_hops", Double(c[Tree.Tally.hops])),
+        ("checksum_bytes", Double(c[Tree.Tally.checksumBytes])),
+        ("copied_bytes", Double(c[Tree.Tally.copiedBytes])),
+      ] + olc)
   }
 
   public func checkInvariants() throws { try tree.check() }

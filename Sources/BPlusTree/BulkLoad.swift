@@ -9,7 +9,7 @@ extension Tree {
     _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
   ) -> Bool {
     let root = page(s.pointee.root)
-    guard s.pointee.keys == 0, root.isLeaf else { return false }
+    guard keyCount == 0, root.isLeaf else { return false }
     let budget = (pageSize - Page.header - maxKey) * fill / 100
     // Each level: the pages built, with the first key under each.
     var level: [(id: UInt32, first: [UInt8])] = []
@@ -31,7 +31,7 @@ extension Tree {
       leaf.insertCell(at: leaf.count, key: key, value: value)
       previous = key
     }
-    s.pointee.keys = count
+    s.pointee.keys += count
     seal(leaf)
     rememberRightmost(leaf)
     while level.count > 1 {
@@ -59,7 +59,7 @@ extension Tree {
       seal(node)
       level = upper
     }
-    s.pointee.root = level.first?.id ?? root.id
+    setRoot(level.first?.id ?? root.id)
     return true
   }
 
@@ -78,7 +78,6 @@ extension Tree {
     let root = page(keep)
     root.format(Page.leaf, id: keep, size: pageSize)
     seal(root)
-    s.pointee.keys = 0
     s.pointee.fastLeaf = 0
   }
 }

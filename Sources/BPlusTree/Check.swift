@@ -54,11 +54,9 @@ extension Tree {
       if p.isLeaf { pages.leaf += 1 } else { pages.interior += 1 }
       try checkLayout(p)
       if useChecksum {
-        let stored = p.checksum
-        p.checksum = 0
-        let actual = csys_crc32c(p.p, pageSize)
-        p.checksum = stored
-        guard stored == actual else { throw fail("page \(id) checksum mismatch") }
+        guard p.checksum == p.computeChecksum(size: pageSize) else {
+          throw fail("page \(id) checksum mismatch")
+        }
       }
       if id != s.pointee.root && p.live < minFill {
         throw fail("page \(id) holds \(p.live) bytes, below the floor \(minFill)")
@@ -103,8 +101,8 @@ extension Tree {
         }
       }
     }
-    guard keys == s.pointee.keys else {
-      throw fail("\(keys) keys in leaves, counter says \(s.pointee.keys)")
+    guard keys == keyCount else {
+      throw fail("\(keys) keys in leaves, counter says \(keyCount)")
     }
     guard pages.leaf == s.pointee.leafPages, pages.interior == s.pointee.interiorPages else {
       throw fail("page counters \(s.pointee.leafPages)/\(s.pointee.interiorPages), found \(pages)")

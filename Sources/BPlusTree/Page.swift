@@ -17,7 +17,7 @@ import EngineKit
 ///     16  right      UInt32  right link (B-link): the next page on this level, 0 = none
 ///     20  prev       UInt32  left neighbour (leaves), 0 = none
 ///     24  child      UInt32  interior: the rightmost child (keys ≥ the last separator)
-///     28  checksum   UInt32  CRC32C of the page with this field zeroed (variant `checksum: on`)
+///     28  checksum   UInt32  CRC32C of the page but this field and the version (`checksum: on`)
 ///     32  version    UInt64  reserved for optimistic lock coupling (issue #9)
 ///     40  highOff    UInt16  the fence (high key) cell's offset; 0 = none (rightmost on its level)
 ///     42  highLen    UInt16
@@ -27,7 +27,7 @@ import EngineKit
 /// Leaf cell: `[klen u16][vlen u16][key][value]`. Interior cell: `[klen u16][child u32][key]`,
 /// where child holds the keys below this cell's key. Removing a cell drops its slot only; the
 /// bytes are reclaimed when the page is compacted.
-struct Page {
+struct Page: CellSearch {
   let p: UnsafeMutableRawPointer
 
   static let leaf: UInt8 = 1
@@ -91,9 +91,21 @@ struct Page {
     nonmutating set { set32(44, Int(newValue)) }
   }
 
-  /// Resets to an empty page of `kind`.
+  /// The version word of the optimistic latch.
+  @inline(__always) var version: UnsafeMutablePointer<UInt64> {
+    (p + 32).assumingMemoryBound(to: UInt64.self)
+  }
+
+  /// The CRC32C of the page's bytes except the checksum and the version word (which changes
+  /// when a latch is released, after the page was sealed).
+  func computeChecksum(size: Int) -> UInt32 {
+    csys_crc32c(csys_crc32c(0, p, 28), p + 40, size - 40)
+  }
+
+  /// Resets to an empty page of `kind`, keeping the version word (a writer holds the latch).
   func format(_ kind: UInt8, id: UInt32, size: Int) {
-    memset(p, 0, Page.header)
+    memset(p, 0, 32)
+    memset(p + 40, 0, Page.header - 40)
     self.kind = kind
     self.id = id
     freeStart = Page.header
@@ -142,29 +154,6 @@ struct Page {
   }
   /// The address of cell `i`'s bytes.
   func cell(_ i: Int) -> UnsafeRawPointer { UnsafeRawPointer(p + slot(i)) }
-
-  /// First index whose key is ≥ `key` (`found` when equal).
-  @inline(__always) func lowerBound(_ key: UnsafeRawBufferPointer) -> (index: Int, found: Bool) {
-    var lo = 0
-    var hi = count
-    while lo < hi {
-      let mid = (lo + hi) >> 1
-      let c = compareBytes(self.key(mid), key)
-      if c < 0 { lo = mid + 1 } else if c > 0 { hi = mid } else { return (mid, true) }
-    }
-    return (lo, false)
-  }
-
-  /// The child to follow for `key` on an interior page: the first cell whose key is > `key`.
-  @inline(__always) func route(_ key: UnsafeRawBufferPointer) -> Int {
-    var lo = 0
-    var hi = count
-    while lo < hi {
-      let mid = (lo + hi) >> 1
-      if compareBytes(self.key(mid), key) <= 0 { lo = mid + 1 } else { hi = mid }
-    }
-    return lo
-  }
 
   /// Appends a cell's bytes at the low end of the cell area and its slot at `index`; the caller
   /// has checked that it fits contiguously.
@@ -229,4 +218,77 @@ struct Page {
 
   /// Contiguous free bytes between the slots and the cells.
   @inline(__always) var gap: Int { freeEnd - freeStart }
+}
+
+/// Binary search over a page's keys, shared by `Page` and the optimistic reader's `TornPage`.
+protocol CellSearch {
+  var count: Int { get }
+  func key(_ i: Int) -> UnsafeRawBufferPointer
+}
+
+extension CellSearch {
+  /// First index whose key is ≥ `key` (`found` when equal).
+  @inline(__always) func lowerBound(_ key: UnsafeRawBufferPointer) -> (index: Int, found: Bool) {
+    var lo = 0
+    var hi = count
+    while lo < hi {
+      let mid = (lo + hi) >> 1
+      let c = compareBytes(self.key(mid), key)
+      if c < 0 { lo = mid + 1 } else if c > 0 { hi = mid } else { return (mid, true) }
+    }
+    return (lo, false)
+  }
+
+  /// The child to follow for `key` on an interior page: the first cell whose key is > `key`.
+  @inline(__always) func route(_ key: UnsafeRawBufferPointer) -> Int {
+    var lo = 0
+    var hi = count
+    while lo < hi {
+      let mid = (lo + hi) >> 1
+      if compareBytes(self.key(mid), key) <= 0 { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+  }
+}
+
+/// A page read while a writer may be changing it (optimistic readers): every count, offset and
+/// length is clamped to the page, so a torn read stays inside the page's memory. What it returns
+/// is trusted only once the page's version validates.
+struct TornPage: CellSearch {
+  let page: Page
+  let size: Int
+  /// Where a cell's key starts after its offset: 4 on leaves, 6 on interior pages.
+  let keyAt: Int
+
+  @inline(__always) init(_ page: Page, size: Int) {
+    self.page = page
+    self.size = size
+    keyAt = page.kind == Page.interior ? 6 : 4
+  }
+
+  @inline(__always) private func u16(_ o: Int) -> Int {
+    Int(page.p.loadUnaligned(fromByteOffset: o, as: UInt16.self))
+  }
+  @inline(__always) var isLeaf: Bool { keyAt == 4 }
+  @inline(__always) var right: UInt32 { page.right }
+  @inline(__always) var count: Int { min(page.count, (size - Page.header) / 2) }
+  /// Cell `i`'s offset, leaving room for the largest cell header (6 bytes).
+  @inline(__always) private func slot(_ i: Int) -> Int { min(page.slot(i), size - 6) }
+
+  @inline(__always) func key(_ i: Int) -> UnsafeRawBufferPointer {
+    let body = slot(i) + keyAt
+    return UnsafeRawBufferPointer(start: page.p + body, count: min(u16(body - keyAt), size - body))
+  }
+  @inline(__always) func value(_ i: Int) -> UnsafeRawBufferPointer {
+    let o = slot(i)
+    let at = min(o + 4 + u16(o), size)
+    return UnsafeRawBufferPointer(start: page.p + at, count: min(u16(o + 2), size - at))
+  }
+  @inline(__always) func child(at i: Int) -> UInt32 {
+    i >= count ? page.child : page.p.loadUnaligned(fromByteOffset: slot(i) + 2, as: UInt32.self)
+  }
+  var highKey: UnsafeRawBufferPointer? {
+    let o = min(u16(40), size)
+    return o == 0 ? nil : UnsafeRawBufferPointer(start: page.p + o, count: min(u16(42), size - o))
+  }
 }

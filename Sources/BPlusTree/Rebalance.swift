@@ -3,12 +3,12 @@ extension Tree {
   /// under the same parent, and an interior root left with one child collapses.
   func remove(_ key: UnsafeRawBufferPointer) -> Bool {
     let (found, level) = descend(key, record: true)
-    let leaf = page(found.id)
+    let leaf = writable(found.id)
     let (i, exists) = leaf.lowerBound(key)
     guard exists else { return false }
     leaf.removeCell(at: i)
     seal(leaf)
-    s.pointee.keys -= 1
+    tallies[Tally.keys] -= 1
     if s.pointee.fastLeaf == leaf.id { rememberRightmost(leaf) }
     if level > 0 && leaf.live < minFill { rebalance(level) }
     return true
@@ -17,12 +17,12 @@ extension Tree {
   /// Rebalances the underfull page reached at `level` with its left sibling (or its right one
   /// when it is the first child): merge when both fit in one page, else redistribute by bytes.
   func rebalance(_ level: Int) {
-    let parent = page(path[level - 1].id)
+    let parent = writable(path[level - 1].id)
     let i = path[level - 1].index
     let sepIndex = i > 0 ? i - 1 : i
     guard sepIndex < parent.count else { return }  // an only child: nothing to pair with
-    let left = page(parent.child(at: sepIndex))
-    let right = page(parent.child(at: sepIndex + 1))
+    let left = writable(parent.child(at: sepIndex))
+    let right = writable(parent.child(at: sepIndex + 1))
     let leaf = left.isLeaf
     var n = gather(left, 0)
     if !leaf {
@@ -56,7 +56,7 @@ extension Tree {
     rebuild(left, entries: 0..<n, high: high, rightChild: rightChild)
     left.right = next
     if left.isLeaf && next != 0 {
-      let after = page(next)
+      let after = writable(next)
       after.prev = left.id
       seal(after)
     }
@@ -70,7 +70,7 @@ extension Tree {
     seal(parent)
     if level - 1 == 0 {
       if parent.count == 0 {
-        s.pointee.root = left.id
+        setRoot(left.id)
         freePage(parent.id)
       }
     } else if parent.live < minFill {

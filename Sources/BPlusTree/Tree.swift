@@ -10,8 +10,10 @@ import EngineKit
 /// Mutable tree state, kept in raw memory so hot paths pay no exclusivity checks.
 struct State {
   var root: UInt32 = 0
+  /// Keys loaded in bulk (inserts and removes count in the per-thread tallies).
   var keys = 0
-  /// Page table: id → page address (id 0 is unused), and a stack of free ids.
+  /// Page table: id → page address (id 0 is unused), and a stack of free ids. The table is
+  /// published before its capacity, so a reader that sees a capacity sees a table that large.
   var table: UnsafeMutablePointer<UnsafeMutableRawPointer?>
   var tableCapacity: Int
   var nextId: UInt32 = 1
@@ -26,21 +28,26 @@ struct State {
   var merges = 0
   var borrows = 0
   var fastHits = 0
-  var hops = 0
-  var checksumBytes = 0
-  var copiedBytes = 0
   /// Whether the entries gathered in scratch memory are leaf cells (else interior cells).
   var gatheredLeaves = true
+  /// Pages a structural change holds locked (`concurrency: olc`), unlocked when it ends.
+  var heldCount = 0
+  var locking = false
 }
 
 /// A page-structured B-link tree over slotted pages (see `Page`): leaves doubly linked, every
 /// page with a fence key and a right link, split by bytes or by count, rebalanced at a 25 % byte
-/// floor, with a rightmost-leaf append fast path. Not thread-safe: the runner wraps it.
+/// floor, with a rightmost-leaf append fast path (single-threaded only).
+///
+/// Unsynchronised unless built `optimistic` (see Optimistic.swift): then readers descend with
+/// optimistic lock coupling, writers that change one leaf lock only it, and structural changes
+/// (splits, merges, compaction) run one at a time, locking every page they touch.
 final class Tree {
   let pageSize: Int
   let splitByCount: Bool
   let useChecksum: Bool
   let copyOnRead: Bool
+  let optimistic: Bool
   /// Bytes of live cells below which a non-root page is rebalanced.
   let minFill: Int
   let maxKey: Int
@@ -58,23 +65,53 @@ final class Tree {
   /// Serialises readers around `readCopy` (`copy_on_read`), as a pager's buffer latch would.
   let readLatch: UnsafeMutablePointer<pthread_mutex_t>
   let path: UnsafeMutablePointer<(id: UInt32, index: Int)>
+  /// Per-thread tallies, and when optimistic the reclamation of freed pages and tables.
+  let epochs = Epochs(tallies: Tally.count)
+  /// Serialises structural changes (`optimistic` only), and the pages one holds locked.
+  let structureLatch: UnsafeMutablePointer<pthread_mutex_t>
+  let held: UnsafeMutablePointer<Page>
+  /// The addresses of the `State` words optimistic readers load atomically.
+  let rootWord: UnsafeMutablePointer<UInt32>
+  let tableWord: UnsafeMutablePointer<UInt64>
+  let capacityWord: UnsafeMutablePointer<UInt64>
+  /// Per-thread page copies for `copy_on_read` readers when optimistic, and scan state.
+  let readerScratch: ScratchSlot<ScanResume>
+
+  #if DEBUG
+    /// Runs where an optimistic reader is about to validate (tests of the version protocol).
+    var testHook: ((HookPoint) -> Void)?
+  #endif
+
+  /// Counters bumped by readers and by concurrent writers, kept per thread (`Epochs` tallies).
+  enum Tally {
+    static let keys = 0, hops = 1, checksumBytes = 2, copiedBytes = 3
+    static let operations = 4, restarts = 5, structural = 6
+    static let count = 7
+  }
 
   static func limits(pageSize: Int) -> (key: Int, entry: Int) {
     let key = pageSize / 8
     return (key, (pageSize - Page.header - key) / 2 - 6)
   }
 
-  init(pageSize: Int, splitByCount: Bool, checksum: Bool, copyOnRead: Bool) {
+  init(pageSize: Int, splitByCount: Bool, checksum: Bool, copyOnRead: Bool, optimistic: Bool) {
     self.pageSize = pageSize
     self.splitByCount = splitByCount
     self.useChecksum = checksum
     self.copyOnRead = copyOnRead
+    self.optimistic = optimistic
     minFill = (pageSize - Page.header) / 4
     (maxKey, maxEntry) = Self.limits(pageSize: pageSize)
-    let table = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 1024)
-    table.initialize(repeating: nil, count: 1024)
+    let table = calloc(1024, 8)!.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: 1024)
     s = .allocate(capacity: 1)
     s.initialize(to: State(table: table, tableCapacity: 1024))
+    let state = UnsafeMutableRawPointer(s)
+    rootWord = (state + MemoryLayout<State>.offset(of: \.root)!).assumingMemoryBound(
+      to: UInt32.self)
+    tableWord = (state + MemoryLayout<State>.offset(of: \.table)!).assumingMemoryBound(
+      to: UInt64.self)
+    capacityWord = (state + MemoryLayout<State>.offset(of: \.tableCapacity)!)
+      .assumingMemoryBound(to: UInt64.self)
     scratch = .allocate(byteCount: 3 * pageSize, alignment: 16)
     offsets = .allocate(capacity: pageSize)
     fence = .allocate(byteCount: pageSize, alignment: 16)
@@ -84,6 +121,12 @@ final class Tree {
     readLatch = .allocate(capacity: 1)
     pthread_mutex_init(readLatch, nil)
     path = .allocate(capacity: 64)
+    structureLatch = .allocate(capacity: 1)
+    pthread_mutex_init(structureLatch, nil)
+    held = .allocate(capacity: 512)
+    readerScratch = ScratchSlot { [pageSize, copyOnRead] in
+      ScanResume(pageBytes: copyOnRead ? pageSize : 0)
+    }
     let root = newPage(Page.leaf)
     s.pointee.root = root.id
     seal(root)
@@ -91,7 +134,7 @@ final class Tree {
 
   deinit {
     for id in 1..<Int(s.pointee.nextId) { free(s.pointee.table[id]) }
-    s.pointee.table.deallocate()
+    free(s.pointee.table)
     s.deinitialize(count: 1)
     s.deallocate()
     for p in [scratch, fence, separator, fastMax, readCopy] { p.deallocate() }
@@ -99,7 +142,16 @@ final class Tree {
     readLatch.deallocate()
     offsets.deallocate()
     path.deallocate()
+    pthread_mutex_destroy(structureLatch)
+    structureLatch.deallocate()
+    held.deallocate()
   }
+
+  /// The calling thread's tallies.
+  @inline(__always) var tallies: UnsafeMutablePointer<Int> { epochs.mine.tallies }
+
+  /// Live keys: the bulk-loaded ones plus every thread's inserts less removes.
+  var keyCount: Int { s.pointee.keys + epochs.tally(Tally.keys) }
 
   // MARK: Pages
 
@@ -122,10 +174,12 @@ final class Tree {
     let p = page(id)
     guard copyOnRead else { return p }
     readCopy.copyMemory(from: p.p, byteCount: pageSize)
-    s.pointee.copiedBytes += pageSize
+    tallies[Tally.copiedBytes] += pageSize
     return Page(readCopy)
   }
 
+  /// A fresh page of `kind` (held locked during a structural change), published in the table
+  /// once formatted.
   func newPage(_ kind: UInt8) -> Page {
     let id: UInt32
     if let reused = s.pointee.freeIds.popLast() {
@@ -133,38 +187,92 @@ final class Tree {
     } else {
       id = s.pointee.nextId
       s.pointee.nextId += 1
-      if Int(id) == s.pointee.tableCapacity {
-        let bigger = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(
-          capacity: 2 * Int(id))
-        bigger.initialize(repeating: nil, count: 2 * Int(id))
-        bigger.update(from: s.pointee.table, count: Int(id))
-        s.pointee.table.deallocate()
-        s.pointee.table = bigger
-        s.pointee.tableCapacity = 2 * Int(id)
-      }
+      if Int(id) == s.pointee.tableCapacity { growTable() }
     }
-    let memory = malloc(pageSize)!
-    s.pointee.table[Int(id)] = memory
-    let page = Page(memory)
+    let page = Page(malloc(pageSize)!)
+    page.version.pointee = s.pointee.locking ? VersionLatch.locked : 0
     page.format(kind, id: id, size: pageSize)
+    if s.pointee.locking {
+      held[s.pointee.heldCount] = page
+      s.pointee.heldCount += 1
+    }
+    csys_store_release(
+      UnsafeMutableRawPointer(s.pointee.table + Int(id)).assumingMemoryBound(to: UInt64.self),
+      UInt64(UInt(bitPattern: page.p)))
     if kind == Page.leaf { s.pointee.leafPages += 1 } else { s.pointee.interiorPages += 1 }
     return page
   }
 
+  /// Doubles the page table; the old one is freed at once, or retired when readers may hold it.
+  private func growTable() {
+    let old = s.pointee.table
+    let capacity = 2 * s.pointee.tableCapacity
+    let bigger = calloc(capacity, 8)!.bindMemory(
+      to: UnsafeMutableRawPointer?.self, capacity: capacity)
+    bigger.update(from: old, count: s.pointee.tableCapacity)
+    csys_store_release(tableWord, UInt64(UInt(bitPattern: bigger)))
+    csys_store_release(capacityWord, UInt64(capacity))
+    if optimistic {
+      epochs.retire(UnsafeMutableRawPointer(old), in: epochs.mine)
+    } else {
+      free(old)
+    }
+  }
+
+  /// Unlinks and frees page `id`: at once, or when optimistic, marked obsolete (the caller
+  /// holds it locked) and retired until no reader can hold it.
   func freePage(_ id: UInt32) {
     let p = page(id)
     if p.isLeaf { s.pointee.leafPages -= 1 } else { s.pointee.interiorPages -= 1 }
-    free(p.p)
     s.pointee.table[Int(id)] = nil
     s.pointee.freeIds.append(id)
+    if optimistic {
+      VersionLatch.markObsolete(p.version)
+      epochs.retire(p.p, in: epochs.mine)
+    } else {
+      free(p.p)
+    }
+  }
+
+  /// Makes page `id` the root (published for optimistic readers).
+  func setRoot(_ id: UInt32) { csys_store_release32(rootWord, id) }
+
+  /// The page `id`, for changing it: during a structural change it is locked first (once).
+  @inline(__always) func writable(_ id: UInt32) -> Page {
+    let p = page(id)
+    if s.pointee.locking { hold(p) }
+    return p
+  }
+
+  private func hold(_ p: Page) {
+    for i in 0..<s.pointee.heldCount where held[i].p == p.p { return }
+    precondition(s.pointee.heldCount < 512, "a structural change holds more than 512 pages")
+    VersionLatch.lock(p.version)
+    held[s.pointee.heldCount] = p
+    s.pointee.heldCount += 1
+  }
+
+  /// Runs a structural change: alone, inside an epoch, locking each page it touches; the locks
+  /// are released together at the end, so a reader never acts on half of it.
+  func structural<R>(_ body: () -> R) -> R {
+    pthread_mutex_lock(structureLatch)
+    let slot = epochs.enter()
+    s.pointee.locking = true
+    let r = body()
+    for i in 0..<s.pointee.heldCount { VersionLatch.unlock(held[i].version) }
+    s.pointee.heldCount = 0
+    s.pointee.locking = false
+    slot.tallies[Tally.structural] += 1
+    epochs.exit(slot)
+    pthread_mutex_unlock(structureLatch)
+    return r
   }
 
   /// Marks a page written: stamps its checksum in the `checksum: on` variant.
   @inline(__always) func seal(_ page: Page) {
     guard useChecksum else { return }
-    page.checksum = 0
-    page.checksum = csys_crc32c(page.p, pageSize)
-    s.pointee.checksumBytes += pageSize
+    page.checksum = page.computeChecksum(size: pageSize)
+    tallies[Tally.checksumBytes] += pageSize
   }
 
   // MARK: Search
@@ -178,7 +286,7 @@ final class Tree {
       var p = read(id)
       // B-link: a key at or past the fence lives further right.
       while let high = p.highKey, compareBytes(key, high) >= 0, p.right != 0 {
-        s.pointee.hops += 1
+        tallies[Tally.hops] += 1
         id = p.right
         p = read(id)
       }

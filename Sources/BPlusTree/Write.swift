@@ -13,18 +13,11 @@ extension Tree {
   {
     if mode != .update, s.pointee.fastLeaf != 0, appendToRightmost(key, value) { return true }
     let (found, level) = descend(key, record: true)
-    let leaf = page(found.id)
+    let leaf = writable(found.id)
     let (i, exists) = leaf.lowerBound(key)
     if exists {
       guard mode != .insert else { return false }
-      if leaf.value(i).count == value.count {
-        if value.count > 0 {
-          UnsafeMutableRawPointer(mutating: leaf.value(i).baseAddress!).copyMemory(
-            from: value.baseAddress!, byteCount: value.count)
-        }
-        seal(leaf)
-        return true
-      }
+      if overwrite(leaf, i, value) { return true }
       // A different size: the cell moves. A smaller one cannot split the leaf but may leave it
       // below the byte floor, which then rebalances as after a remove.
       let shrinks = value.count < leaf.value(i).count
@@ -36,7 +29,20 @@ extension Tree {
       return false
     }
     insert(into: leaf, at: i, level: level, key, value)
-    s.pointee.keys += 1
+    tallies[Tally.keys] += 1
+    return true
+  }
+
+  /// Replaces leaf cell `i`'s value in place when the sizes match (and seals the page).
+  @inline(__always) func overwrite(_ leaf: Page, _ i: Int, _ value: UnsafeRawBufferPointer) -> Bool
+  {
+    let old = leaf.value(i)
+    guard old.count == value.count else { return false }
+    if value.count > 0 {
+      UnsafeMutableRawPointer(mutating: old.baseAddress!).copyMemory(
+        from: value.baseAddress!, byteCount: value.count)
+    }
+    seal(leaf)
     return true
   }
 
@@ -51,14 +57,16 @@ extension Tree {
     guard leaf.right == 0, compareBytes(key, max) > 0, leaf.gap >= size else { return false }
     leaf.insertCell(at: leaf.count, key: key, value: value)
     seal(leaf)
-    s.pointee.keys += 1
+    tallies[Tally.keys] += 1
     s.pointee.fastHits += 1
     rememberRightmost(leaf)
     return true
   }
 
-  /// Caches the rightmost leaf and its true maximum key (or forgets it for any other leaf).
+  /// Caches the rightmost leaf and its true maximum key (or forgets it for any other leaf); never
+  /// when optimistic, where concurrent writers would race on the cache.
   @inline(__always) func rememberRightmost(_ leaf: Page) {
+    guard !optimistic else { return }
     guard leaf.right == 0, leaf.count > 0 else {
       if s.pointee.fastLeaf == leaf.id { s.pointee.fastLeaf = 0 }
       return
@@ -109,7 +117,7 @@ extension Tree {
     if left.isLeaf {
       right.prev = left.id
       if right.right != 0 {
-        let next = page(right.right)
+        let next = writable(right.right)
         next.prev = right.id
         seal(next)
       }
@@ -160,10 +168,10 @@ extension Tree {
       root.insertCell(at: 0, key: sep, value: nil, child: left)
       root.child = right
       seal(root)
-      s.pointee.root = root.id
+      setRoot(root.id)
       return
     }
-    let parent = page(path[level].id)
+    let parent = writable(path[level].id)
     let i = path[level].index
     let size = Page.cellSize(leaf: false, key: sep.count, value: 0)
     if parent.gap < size && pageSize - Page.header - parent.live - highLength(parent) >= size {

@@ -96,8 +96,8 @@ int csys_thread_index_assign(void) {
 int csys_thread_index_bound(void) { return __atomic_load_n(&index_bound, __ATOMIC_ACQUIRE); }
 
 #if defined(__x86_64__)
-__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(const uint8_t *p, size_t n) {
-    uint64_t c = 0xFFFFFFFFu;
+__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, const uint8_t *p, size_t n) {
+    uint64_t c = crc ^ 0xFFFFFFFFu;
     for (; n >= 8; n -= 8, p += 8) {
         uint64_t w;
         memcpy(&w, p, 8);
@@ -109,12 +109,12 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(const uint8_t *p,
 }
 #endif
 
-uint32_t csys_crc32c(const void *data, size_t n) {
+uint32_t csys_crc32c(uint32_t crc, const void *data, size_t n) {
     const uint8_t *p = (const uint8_t *)data;
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("sse4.2")) return crc32c_sse42(p, n);
+    if (__builtin_cpu_supports("sse4.2")) return crc32c_sse42(crc, p, n);
 #endif
-    uint32_t c = 0xFFFFFFFFu;
+    uint32_t c = crc ^ 0xFFFFFFFFu;
     for (size_t i = 0; i < n; i++) {
         c ^= p[i];
         for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));

@@ -216,6 +216,10 @@ extension IndexEngine {
     defer { buffer.deallocate() }
     return key.withUnsafeBytes { get($0, into: &buffer) } ? Array(buffer.bytes) : nil
   }
+  /// Overwrites the value of an existing key (`update`); false when the key is absent.
+  @discardableResult public func replace(_ key: [UInt8], _ value: [UInt8]) -> Bool {
+    key.withUnsafeBytes { k in value.withUnsafeBytes { update(k, $0) } }
+  }
   @discardableResult public func delete(_ key: [UInt8]) -> Bool {
     key.withUnsafeBytes { remove($0) }
   }

@@ -74,6 +74,20 @@ public final class Epochs: @unchecked Sendable {
     csys_store_release(s.words + Self.announced, 0)
   }
 
+  /// Runs one optimistic operation inside an epoch, retrying `body` until it returns a result
+  /// (nil: a latch conflict, start over). Counts the operation and its restarts in the tallies
+  /// `operations` and `restarts`.
+  @inlinable @inline(__always)
+  public func attempt<R>(operations: Int, restarts: Int, _ body: () -> R?) -> R {
+    let slot = enter()
+    defer { exit(slot) }
+    slot.tallies[operations] += 1
+    while true {
+      if let r = body() { return r }
+      slot.tallies[restarts] += 1
+    }
+  }
+
   /// Frees `p` (from malloc) once no thread inside an operation can still read it. The caller
   /// is inside an operation (`s` is its entered slot) and has already unlinked `p`.
   public func retire(_ p: UnsafeMutableRawPointer, in s: EpochSlot) {

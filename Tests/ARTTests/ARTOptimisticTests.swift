@@ -14,10 +14,6 @@ import Testing
     try make(options.merging(["concurrency": "olc"]) { a, _ in a })
   }
 
-  func update(_ t: ARTEngine, _ key: [UInt8], _ value: [UInt8]) -> Bool {
-    key.withUnsafeBytes { k in value.withUnsafeBytes { t.update(k, $0) } }
-  }
-
   #if DEBUG
     @Test func readerRestartsWhenTheLeafSlotChanges() throws {
       let t = try olc()
@@ -27,7 +23,7 @@ import Testing
       t.tree.testHook = { point in
         guard point == .read, !fired else { return }
         fired = true
-        #expect(self.update(t, [1, 2, 3], [20]))
+        #expect(t.replace([1, 2, 3], [20]))
       }
       #expect(t.value([1, 2, 3]) == [20])
       #expect(t.detail("restarts") == 1)
@@ -80,13 +76,13 @@ import Testing
         return [UInt8(x >> 24), UInt8(x >> 16 & 0xff), UInt8(x >> 8 & 0xff), UInt8(x & 0xff)]
       }
       for k in keys { t.put(k, [1]) }
-      for k in keys { #expect(update(t, k, [2, 2, 2])) }  // new leaves: the old ones retire
+      for k in keys { #expect(t.replace(k, [2, 2, 2])) }  // new leaves: the old ones retire
       for k in keys.prefix(2500) { #expect(t.delete(k)) }  // shrinks and collapses retire nodes
       #expect(t.tree.epochs.pending > 0)
       #expect(t.tree.epochs.drainMine() == 0)
       #expect(t.keys().count == 500)
       try t.checkInvariants()
-      for k in keys.suffix(500) { update(t, k, [3]) }  // left pending: the engine frees them
+      for k in keys.suffix(500) { t.replace(k, [3]) }  // left pending: the engine frees them
     }
     try churn()  // first use: per-thread tables, type metadata
     guard let before = Allocator.threadNetBytes else { return }

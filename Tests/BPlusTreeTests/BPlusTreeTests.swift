@@ -6,7 +6,9 @@ import Testing
 
 let variants: [[String: String]] = [
   [:], ["split": "count"], ["checksum": "on", "copy_on_read": "on"], ["page_size": "8192"],
-  ["page_size": "65536", "split": "count"],
+  ["page_size": "65536", "split": "count"], ["concurrency": "olc"],
+  ["concurrency": "olc", "checksum": "on", "copy_on_read": "on"],
+  ["concurrency": "olc", "page_size": "8192", "split": "count"],
 ]
 
 func make(_ options: [String: String] = [:]) throws -> BPlusTreeEngine {

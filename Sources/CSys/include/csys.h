@@ -50,6 +50,8 @@ static inline uint64_t csys_validate_load(const uint64_t *p) {
     return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 static inline void csys_store_release(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+static inline uint32_t csys_load_acquire32(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+static inline void csys_store_release32(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 /* A store ordered before every later load (an xchg on x86-64): an epoch announcement. */
 static inline void csys_store_seq_cst(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
 static inline int csys_cas(uint64_t *p, uint64_t expected, uint64_t desired) {
@@ -100,8 +102,9 @@ static inline int csys_find_byte16(const void *keys, uint8_t b, int count) {
 }
 #endif
 
-/* CRC32C (Castagnoli) of `n` bytes: SSE4.2 instructions when the CPU has them, else bitwise. */
-uint32_t csys_crc32c(const void *data, size_t n);
+/* CRC32C (Castagnoli) of `n` bytes continuing `crc` (0 to start; pass a result on to checksum
+   several ranges as one): SSE4.2 instructions when the CPU has them, else bitwise. */
+uint32_t csys_crc32c(uint32_t crc, const void *data, size_t n);
 
 /* Pin the calling thread to one CPU; returns 0 or an errno value. */
 int csys_pin_self_to_cpu(int cpu);
