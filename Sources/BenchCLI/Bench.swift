@@ -32,12 +32,13 @@ public enum Bench {
       command = try BenchCommand.parseAsRoot(arguments)
     } catch {
       let code = BenchCommand.exitCode(for: error)
-      let message = BenchCommand.fullMessage(for: error)
       if code == .success {
-        print(message)
+        print(BenchCommand.fullMessage(for: error))
         return 0
       }
-      fail(message.split(separator: "\n").first.map(String.init) ?? message)
+      let message = BenchCommand.message(for: error)
+      let line = message.split(separator: "\n").first.map(String.init) ?? message
+      fail("\(line) (see bench --help)")
       return 2
     }
     do {

@@ -4,9 +4,16 @@ import Testing
 @testable import BenchCLI
 
 /// The command line: exit codes for good and bad input, and interruption of a real process.
-@Suite(.serialized) struct CLITests {
+@Suite(.serialized) final class CLITests {
+  /// A folder of the test's own for specs and results, removed when the test ends.
+  let scratch = NSTemporaryDirectory() + "tb-cli-\(getpid())-\(UInt32.random(in: 0...UInt32.max))/"
+  init() throws {
+    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+  }
+  deinit { try? FileManager.default.removeItem(atPath: scratch) }
+
   func write(_ text: String, _ name: String) -> String {
-    let path = NSTemporaryDirectory() + "tb-cli-\(getpid())-\(name)"
+    let path = scratch + name
     try! text.write(toFile: path, atomically: true, encoding: .utf8)
     return path
   }
@@ -41,8 +48,7 @@ import Testing
     let spec = write(
       "records: 500\noperations: 2000\nthreads: [1, 2]\nmix: {read: 0.9, update: 0.1}\nkeys: int64\nengines: [sortedmap]\ninterval: 0.01\n",
       "plot.yaml")
-    let out = NSTemporaryDirectory() + "tb-cli-plot-\(getpid())"
-    defer { try? FileManager.default.removeItem(atPath: out) }
+    let out = scratch + "plot"
     #expect(Bench.run(["run", spec, "--out", out, "--quiet", "--plot"]) == 0)
     for chart in ["throughput", "spectrum", "scaling", "memory"] {
       let svg = try String(contentsOfFile: "\(out)/plots/\(chart).svg", encoding: .utf8)
@@ -64,8 +70,7 @@ import Testing
     let spec = write(
       "records: 200\noperations: 3000\nmix: {read: 1.0}\nkeys: int64\nengines: [hashmap]\ntarget: auto\n",
       "auto.yaml")
-    let out = NSTemporaryDirectory() + "tb-cli-auto-\(getpid())"
-    defer { try? FileManager.default.removeItem(atPath: out) }
+    let out = scratch + "auto"
     #expect(Bench.run(["run", spec, "--out", out, "--quiet"]) == 0)
     let rows = try String(contentsOfFile: "\(out)/summary.csv", encoding: .utf8)
       .split(separator: "\n").dropFirst().map {
@@ -82,13 +87,11 @@ import Testing
 
   @Test func runAndVerifyAndTraceReplay() throws {
     let spec = write(good, "run.yaml")
-    let out = NSTemporaryDirectory() + "tb-cli-out-\(getpid())"
-    defer { try? FileManager.default.removeItem(atPath: out) }
+    let out = scratch + "out"
     #expect(Bench.run(["run", spec, "--out", out, "--quiet", "--threads", "1,2"]) == 0)
     #expect(FileManager.default.fileExists(atPath: "\(out)/summary.csv"))
     #expect(Bench.run(["run", spec, "--verify"]) == 0)
-    let trace = NSTemporaryDirectory() + "tb-cli-trace-\(getpid()).csv"
-    defer { try? FileManager.default.removeItem(atPath: trace) }
+    let trace = scratch + "trace.csv"
     #expect(Bench.run(["generate", spec, "--ops", "400", "--out", trace]) == 0)
     #expect(Bench.run(["run", "--trace", trace, "--engine", "sortedmap", "--verify"]) == 0)
   }
@@ -99,8 +102,7 @@ import Testing
     guard FileManager.default.isExecutableFile(atPath: binary.path) else { return }
     let spec = write(
       "records: 1000\nduration: 20\noperations: 1000000000\nengines: [sortedmap]\n", "long.yaml")
-    let out = NSTemporaryDirectory() + "tb-cli-int-\(getpid())"
-    defer { try? FileManager.default.removeItem(atPath: out) }
+    let out = scratch + "int"
     let p = Process()
     p.executableURL = binary
     p.arguments = ["run", spec, "--out", out, "--quiet"]
