@@ -1,6 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// `TREEBENCH_NO_JEMALLOC=1` builds without jemalloc, for Thread Sanitizer, whose runtime will
+/// not share a process with another allocator (memory figures then come from RSS).
+let jemalloc = Context.environment["TREEBENCH_NO_JEMALLOC"] == nil
+
 let package = Package(
   name: "TreeBench",
   products: [
@@ -29,7 +33,9 @@ let package = Package(
       name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
     .systemLibrary(name: "CNuma", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
     .target(name: "CSys"),
-    .target(name: "Platform", dependencies: ["CJemalloc", "CNuma", "CSys"]),
+    .target(
+      name: "Platform", dependencies: (jemalloc ? ["CJemalloc"] : []) + ["CNuma", "CSys"],
+      swiftSettings: jemalloc ? [] : [.define("NO_JEMALLOC")]),
     .target(
       name: "Workload", dependencies: ["EngineKit", .product(name: "Yams", package: "Yams")]),
     .target(

@@ -123,7 +123,7 @@ public final class BPlusTreeEngine: WritingEngine {
   public func bulkLoad(
     count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
   ) -> Int {
-    guard tree.keyCount == 0, tree.page(tree.s.pointee.root).isLeaf else {
+    guard tree.keyCount == 0, tree.page(tree.directory.pointee.root).isLeaf else {
       return insertEach(count: count, entry)
     }
     return tree.bulkLoad(count: count, fill: fill, entry) ? count : 0

@@ -8,7 +8,7 @@ extension Tree {
     count: Int, fill: Int,
     _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
   ) -> Bool {
-    let root = page(s.pointee.root)
+    let root = page(directory.pointee.root)
     guard keyCount == 0, root.isLeaf else { return false }
     let budget = (pageSize - Page.header - maxKey) * fill / 100
     // Each level: the pages built, with the first key under each.

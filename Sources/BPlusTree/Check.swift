@@ -5,7 +5,7 @@ extension Tree {
   /// Levels from the root to the leaves.
   var height: Int {
     var h = 1
-    var p = page(s.pointee.root)
+    var p = page(directory.pointee.root)
     while !p.isLeaf {
       p = page(p.child(at: 0))
       h += 1
@@ -19,7 +19,7 @@ extension Tree {
     var used = 0
     var histogram = Array(repeating: 0, count: 10)
     let usable = pageSize - Page.header
-    var cursor = page(s.pointee.root)
+    var cursor = page(directory.pointee.root)
     while !cursor.isLeaf { cursor = page(cursor.child(at: 0)) }
     var id = cursor.id
     while id != 0 {
@@ -44,7 +44,7 @@ extension Tree {
     func fail(_ m: String) -> InvariantViolation { InvariantViolation("bplustree: \(m)") }
 
     func visit(_ id: UInt32, depth: Int, lower: [UInt8]?, upper: [UInt8]?) throws {
-      guard id > 0, id < s.pointee.nextId, s.pointee.table[Int(id)] != nil else {
+      guard id > 0, id < s.pointee.nextId, directory.pointee.table[Int(id)] != nil else {
         throw fail("reference to page \(id), which does not exist")
       }
       let p = page(id)
@@ -58,7 +58,7 @@ extension Tree {
           throw fail("page \(id) checksum mismatch")
         }
       }
-      if id != s.pointee.root && p.live < minFill {
+      if id != directory.pointee.root && p.live < minFill {
         throw fail("page \(id) holds \(p.live) bytes, below the floor \(minFill)")
       }
       let high = p.highKey.map(Array.init)
@@ -86,7 +86,7 @@ extension Tree {
         try visit(p.child(at: i), depth: depth + 1, lower: lo, upper: hi)
       }
     }
-    try visit(s.pointee.root, depth: 0, lower: nil, upper: nil)
+    try visit(directory.pointee.root, depth: 0, lower: nil, upper: nil)
     let leafDepths = levels.indices.filter { d in levels[d].contains { page($0).isLeaf } }
     guard leafDepths == [levels.count - 1] else { throw fail("leaves at depths \(leafDepths)") }
     for (d, ids) in levels.enumerated() {

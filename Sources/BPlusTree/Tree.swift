@@ -8,14 +8,19 @@ import EngineKit
 #endif
 
 /// Mutable tree state, kept in raw memory so hot paths pay no exclusivity checks.
-struct State {
+/// The root and the page table (id → page address, id 0 unused): the words optimistic readers
+/// load, kept apart from `State` so that a writer's bookkeeping never touches them. The table is
+/// published before its capacity, so a reader that sees a capacity sees a table that large.
+struct Directory {
   var root: UInt32 = 0
-  /// Keys loaded in bulk (inserts and removes count in the per-thread tallies).
-  var keys = 0
-  /// Page table: id → page address (id 0 is unused), and a stack of free ids. The table is
-  /// published before its capacity, so a reader that sees a capacity sees a table that large.
   var table: UnsafeMutablePointer<UnsafeMutableRawPointer?>
   var tableCapacity: Int
+}
+
+struct State {
+  /// Keys loaded in bulk (inserts and removes count in the per-thread tallies).
+  var keys = 0
+  /// The next unused page id, and a stack of freed ids.
   var nextId: UInt32 = 1
   var freeIds: [UInt32] = []
   var leafPages = 0
@@ -70,7 +75,8 @@ final class Tree {
   /// Serialises structural changes (`optimistic` only), and the pages one holds locked.
   let structureLatch: UnsafeMutablePointer<pthread_mutex_t>
   let held: UnsafeMutablePointer<Page>
-  /// The addresses of the `State` words optimistic readers load atomically.
+  let directory: UnsafeMutablePointer<Directory>
+  /// The `directory` words as optimistic readers load them (atomically).
   let rootWord: UnsafeMutablePointer<UInt32>
   let tableWord: UnsafeMutablePointer<UInt64>
   let capacityWord: UnsafeMutablePointer<UInt64>
@@ -104,13 +110,15 @@ final class Tree {
     (maxKey, maxEntry) = Self.limits(pageSize: pageSize)
     let table = calloc(1024, 8)!.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: 1024)
     s = .allocate(capacity: 1)
-    s.initialize(to: State(table: table, tableCapacity: 1024))
-    let state = UnsafeMutableRawPointer(s)
-    rootWord = (state + MemoryLayout<State>.offset(of: \.root)!).assumingMemoryBound(
+    s.initialize(to: State())
+    directory = .allocate(capacity: 1)
+    directory.initialize(to: Directory(table: table, tableCapacity: 1024))
+    let words = UnsafeMutableRawPointer(directory)
+    rootWord = (words + MemoryLayout<Directory>.offset(of: \.root)!).assumingMemoryBound(
       to: UInt32.self)
-    tableWord = (state + MemoryLayout<State>.offset(of: \.table)!).assumingMemoryBound(
+    tableWord = (words + MemoryLayout<Directory>.offset(of: \.table)!).assumingMemoryBound(
       to: UInt64.self)
-    capacityWord = (state + MemoryLayout<State>.offset(of: \.tableCapacity)!)
+    capacityWord = (words + MemoryLayout<Directory>.offset(of: \.tableCapacity)!)
       .assumingMemoryBound(to: UInt64.self)
     scratch = .allocate(byteCount: 3 * pageSize, alignment: 16)
     offsets = .allocate(capacity: pageSize)
@@ -128,15 +136,16 @@ final class Tree {
       ScanResume(pageBytes: copyOnRead ? pageSize : 0)
     }
     let root = newPage(Page.leaf)
-    s.pointee.root = root.id
+    directory.pointee.root = root.id
     seal(root)
   }
 
   deinit {
-    for id in 1..<Int(s.pointee.nextId) { free(s.pointee.table[id]) }
-    free(s.pointee.table)
+    for id in 1..<Int(s.pointee.nextId) { free(directory.pointee.table[id]) }
+    free(directory.pointee.table)
     s.deinitialize(count: 1)
     s.deallocate()
+    directory.deallocate()
     for p in [scratch, fence, separator, fastMax, readCopy] { p.deallocate() }
     pthread_mutex_destroy(readLatch)
     readLatch.deallocate()
@@ -157,7 +166,7 @@ final class Tree {
 
   /// The page `id`, for writing.
   @inline(__always) func page(_ id: UInt32) -> Page {
-    Page(s.pointee.table[Int(id)].unsafelyUnwrapped)
+    Page(directory.pointee.table[Int(id)].unsafelyUnwrapped)
   }
 
   /// Runs a reader that uses `read` pages: under the read latch when pages are copied (the one
@@ -187,7 +196,7 @@ final class Tree {
     } else {
       id = s.pointee.nextId
       s.pointee.nextId += 1
-      if Int(id) == s.pointee.tableCapacity { growTable() }
+      if Int(id) == directory.pointee.tableCapacity { growTable() }
     }
     let page = Page(malloc(pageSize)!)
     page.version.pointee = s.pointee.locking ? VersionLatch.locked : 0
@@ -196,20 +205,26 @@ final class Tree {
       held[s.pointee.heldCount] = page
       s.pointee.heldCount += 1
     }
-    csys_store_release(
-      UnsafeMutableRawPointer(s.pointee.table + Int(id)).assumingMemoryBound(to: UInt64.self),
-      UInt64(UInt(bitPattern: page.p)))
+    publish(page.p, at: id)
     if kind == Page.leaf { s.pointee.leafPages += 1 } else { s.pointee.interiorPages += 1 }
     return page
   }
 
+  /// Sets table slot `id` with a release store (optimistic readers load it atomically).
+  private func publish(_ page: UnsafeMutableRawPointer?, at id: UInt32) {
+    csys_store_release(
+      UnsafeMutableRawPointer(directory.pointee.table + Int(id)).assumingMemoryBound(
+        to: UInt64.self),
+      UInt64(UInt(bitPattern: page)))
+  }
+
   /// Doubles the page table; the old one is freed at once, or retired when readers may hold it.
   private func growTable() {
-    let old = s.pointee.table
-    let capacity = 2 * s.pointee.tableCapacity
+    let old = directory.pointee.table
+    let capacity = 2 * directory.pointee.tableCapacity
     let bigger = calloc(capacity, 8)!.bindMemory(
       to: UnsafeMutableRawPointer?.self, capacity: capacity)
-    bigger.update(from: old, count: s.pointee.tableCapacity)
+    bigger.update(from: old, count: directory.pointee.tableCapacity)
     csys_store_release(tableWord, UInt64(UInt(bitPattern: bigger)))
     csys_store_release(capacityWord, UInt64(capacity))
     if optimistic {
@@ -224,7 +239,7 @@ final class Tree {
   func freePage(_ id: UInt32) {
     let p = page(id)
     if p.isLeaf { s.pointee.leafPages -= 1 } else { s.pointee.interiorPages -= 1 }
-    s.pointee.table[Int(id)] = nil
+    publish(nil, at: id)
     s.pointee.freeIds.append(id)
     if optimistic {
       VersionLatch.markObsolete(p.version)
@@ -280,7 +295,7 @@ final class Tree {
   /// Descends to the leaf for `key`, recording the path when `record` (levels 0 = root ... ).
   /// Returns the leaf and its level.
   @inline(__always) func descend(_ key: UnsafeRawBufferPointer, record: Bool) -> (Page, Int) {
-    var id = s.pointee.root
+    var id = directory.pointee.root
     var level = 0
     while true {
       var p = read(id)

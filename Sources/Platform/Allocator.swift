@@ -1,5 +1,15 @@
-import CJemalloc
 import Foundation
+
+#if NO_JEMALLOC
+  /// A `TREEBENCH_NO_JEMALLOC` build: every query fails, as it does under another allocator.
+  private func mallctl(
+    _ name: UnsafePointer<CChar>?, _ old: UnsafeMutableRawPointer?,
+    _ oldLength: UnsafeMutablePointer<Int>?, _ new: UnsafeMutableRawPointer?, _ newLength: Int
+  ) -> Int32 { -1 }
+  private let MALLCTL_ARENAS_ALL = 4096
+#else
+  import CJemalloc
+#endif
 
 /// Process-wide allocator statistics in bytes (jemalloc's `stats.*`), or RSS-based figures
 /// when jemalloc is not the allocator (`source == "rss"`).
@@ -17,6 +27,13 @@ public struct AllocatorSnapshot: Codable, Sendable, Equatable {
 
 /// Reads jemalloc's statistics through `mallctl`. Refreshing costs ~14 µs: never call it per op.
 public enum Allocator {
+  /// Whether this build links jemalloc (false in a `TREEBENCH_NO_JEMALLOC` build).
+  #if NO_JEMALLOC
+    public static let linked = false
+  #else
+    public static let linked = true
+  #endif
+
   /// True when jemalloc owns this process's heap (checked once on a fresh allocation).
   public static let isJemalloc: Bool = {
     guard let p = malloc(64) else { return false }

@@ -31,29 +31,40 @@ public enum PhaseRunner {
     let finished = Atomic<Int>(0)
   }
 
-  /// What each thread observed of its placement (written by that thread before the start gate).
-  final class Observed: @unchecked Sendable {
-    var items: [ThreadPlacement?]
-    init(count: Int) { items = Array(repeating: nil, count: count) }
+  /// One slot per client thread in raw memory: thread i touches slot i only. (A Swift array
+  /// would not do: writing one element is an access to the whole array, a race between threads.)
+  final class PerThread<T>: @unchecked Sendable {
+    let slots: UnsafeMutableBufferPointer<T>
+    init(_ items: [T]) {
+      slots = .allocate(capacity: items.count)
+      _ = slots.initialize(from: items)
+    }
+    deinit {
+      slots.baseAddress?.deinitialize(count: slots.count)
+      slots.deallocate()
+    }
   }
+
+  /// What each thread observed of its placement (written by that thread before the start gate).
+  typealias Observed = PerThread<ThreadPlacement?>
 
   /// Per-thread state of a phase (stream, recorder, value buffer), built before the engine
   /// exists so the allocator figures of the phase count the engine alone.
   public final class ThreadStates: @unchecked Sendable {
-    var items: [(OperationStream, Recorder, ValueBuffer)]
+    let items: PerThread<(OperationStream, Recorder, ValueBuffer)>
     public init(_ streams: [OperationStream], openLoop: Bool = false) {
-      items = streams.map { ($0, Recorder(openLoop: openLoop), ValueBuffer()) }
+      items = PerThread(streams.map { ($0, Recorder(openLoop: openLoop), ValueBuffer()) })
     }
-    public var count: Int { items.count }
+    public var count: Int { items.slots.count }
   }
 
-  /// Measures a phase. `states.items[i]` feeds thread i; `operations[i]` is its op budget.
+  /// Measures a phase. Slot i of `states` feeds thread i; `operations[i]` is its op budget.
   public static func measure(
     phase: Phase, label: String, states: ThreadStates, operations: [UInt64], duration: Double?,
     warmup: Warmup, interval: Double, context: RunContext, target: Double? = nil,
     sampleEvery: Int = 1, placement: PlacementPlan? = nil, body: @escaping ClientBody
   ) -> PhaseResult {
-    let observed = Observed(count: states.count)
+    let observed = Observed(Array(repeating: nil, count: states.count))
     let n = states.count
     if case .none = warmup {
     } else {
@@ -79,7 +90,7 @@ public enum PhaseRunner {
       sampleEvery: sampleEvery, placement: placement, observed: observed, body: body)
     let after = Allocator.snapshot()
     var merged = Recorder()
-    for s in states.items {
+    for s in states.items.slots {
       merged.merge(s.1)
       s.2.deallocate()
     }
@@ -96,7 +107,7 @@ public enum PhaseRunner {
       phase: phase, threads: n, seconds: seconds, ops: merged.results, intervals: intervals,
       memoryBefore: before, memoryAfter: after, keys: 0, scannedEntries: merged.scanned,
       interrupted: interrupted, intended: merged.intendedResults, pacing: merged.pacingResult,
-      placements: observed.items.compactMap { $0 })
+      placements: observed.slots.compactMap { $0 })
   }
 
   static func drive(
@@ -113,7 +124,7 @@ public enum PhaseRunner {
     let intervalTicks = timer.ticks(nanoseconds: UInt64(interval * 1e9))
     let durationTicks = duration.map { timer.ticks(nanoseconds: UInt64($0 * 1e9)) }
     let group = ThreadGroup(count: n) { i in
-      if let p = placement { observed.items[i] = p.apply(thread: i) }
+      if let p = placement { observed.slots[i] = p.apply(thread: i) }
       gate.ready.add(1, ordering: .releasing)
       var start: UInt64 = 0
       while true {
@@ -121,7 +132,7 @@ public enum PhaseRunner {
         if start != 0 { break }
         sched_yield()
       }
-      var (stream, recorder, value) = states.items[i]
+      var (stream, recorder, value) = states.items.slots[i]
       recorder.begin(startTick: start, intervalTicks: intervalTicks)
       let stop = StopRule(
         operations: expected[i], deadlineTick: durationTicks.map { start &+ $0 } ?? .max,
@@ -130,7 +141,7 @@ public enum PhaseRunner {
       let stopped = body(&stream, &recorder, &value, stop, recording, progress, i)
       endTicks.store(i, timer.now())
       recorder.end()
-      states.items[i] = (stream, recorder, value)
+      states.items.slots[i] = (stream, recorder, value)
       interrupted.store(i, stopped ? 1 : 0)
       Allocator.flushThreadCache()
       gate.finished.add(1, ordering: .releasing)

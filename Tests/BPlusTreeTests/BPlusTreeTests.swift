@@ -138,7 +138,7 @@ func key(_ n: Int) -> [UInt8] { withUnsafeBytes(of: UInt64(n).bigEndian, Array.i
     for i in 0..<1000 { t.delete(key(i * 2)) }
     try t.checkInvariants()
     #expect(t.detail("checksum_bytes") > 0)
-    let leaf = t.tree.page(t.tree.s.pointee.root)
+    let leaf = t.tree.page(t.tree.directory.pointee.root)
     leaf.p.storeBytes(
       of: leaf.p.load(fromByteOffset: 100, as: UInt8.self) ^ 1, toByteOffset: 100, as: UInt8.self)
     #expect(throws: InvariantViolation.self) { try t.checkInvariants() }

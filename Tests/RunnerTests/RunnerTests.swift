@@ -154,7 +154,7 @@ func plan(
     #expect(t.measureOverhead(samples: 1000).medianNanoseconds < 1_000)
   }
 
-  @Test func allocatorIsJemalloc() {
+  @Test(.enabled(if: Allocator.linked)) func allocatorIsJemalloc() {
     #expect(Allocator.isJemalloc)
     let before = Allocator.snapshot()
     let p = UnsafeMutableRawPointer.allocate(byteCount: 8 << 20, alignment: 64)
@@ -164,7 +164,7 @@ func plan(
   }
 }
 
-@Suite struct AllocatorSettingTests {
+@Suite(.enabled(if: Allocator.linked)) struct AllocatorSettingTests {
   @Test func decayIsSetForNewArenasAndReadBack() {
     let before = Allocator.decay("dirty_decay_ms")
     #expect(before != nil)
