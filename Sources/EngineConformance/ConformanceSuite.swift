@@ -1,5 +1,6 @@
 import Dispatch
 import EngineKit
+import Foundation
 import Synchronization
 
 /// The model-based test every engine runs with one line: random operation sequences over
@@ -21,6 +22,17 @@ public enum ConformanceSuite {
     /// Keys to draw from instead of the generated awkward pool (for engines with a key model).
     public var keys: [[UInt8]]? = nil
     public init() {}
+
+    /// The defaults (sized for debug builds) with the operations and key space multiplied by
+    /// `TREEBENCH_SOAK` when it is set: `TREEBENCH_SOAK=N swift test -c release --filter
+    /// concurrentWriters` is the long soak.
+    public static var soak: Configuration {
+      let n = Int(ProcessInfo.processInfo.environment["TREEBENCH_SOAK"] ?? "") ?? 1
+      var c = Configuration()
+      c.operations *= n
+      c.keySpace *= n
+      return c
+    }
   }
 
   /// A mismatch, with the reproducing seed and op index.

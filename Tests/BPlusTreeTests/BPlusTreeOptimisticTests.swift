@@ -104,14 +104,10 @@ import Testing
     #expect(Allocator.threadNetBytes == before, "bytes this thread allocated and did not free")
   }
 
-  /// Sized for debug builds; `TREEBENCH_SOAK=N swift test -c release --filter concurrentWriters`
-  /// runs N times the operations over N times the keys (the long soak).
+  /// Sized for debug builds; `TREEBENCH_SOAK=N` scales it (`Configuration.soak`).
   @Test(arguments: variants.filter { $0["concurrency"] == "olc" })
   func concurrentWritersAgreeWithTheirModels(options: [String: String]) throws {
-    let soak = Int(ProcessInfo.processInfo.environment["TREEBENCH_SOAK"] ?? "") ?? 1
-    var c = ConformanceSuite.Configuration()
-    c.operations *= soak
-    c.keySpace *= soak
-    try ConformanceSuite.concurrentWriters({ try make(options) }, threads: 4, configuration: c)
+    try ConformanceSuite.concurrentWriters(
+      { try make(options) }, threads: 4, configuration: .soak)
   }
 }
