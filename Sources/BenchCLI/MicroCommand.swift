@@ -11,18 +11,27 @@ struct MicroCommand: ParsableCommand {
 
   @Option(name: .long, help: "Draws per measurement.") var draws = 10_000_000
   @Option(name: .long, help: "Key space for the distributions.") var records = 10_000_000
+  @Option(name: .long, help: "Timed runs per benchmark; the median is reported.") var repeats = 5
+  @Option(name: .long, help: "Run only the benchmarks whose label contains this text.")
+  var only: String?
 
   func run() throws {
     let timer = CycleTimer.calibrated()
     let n = UInt64(records)
     func time(_ label: String, _ body: () -> UInt64) {
-      let t0 = timer.now()
-      let sink = body()
-      let ns = Double(timer.nanoseconds(timer.now() &- t0)) / Double(draws)
+      if let only, !label.contains(only) { return }
+      var sink: UInt64 = 0
+      let runs = (0..<max(repeats, 1)).map { _ in
+        let t0 = timer.now()
+        sink = body()
+        return Double(timer.nanoseconds(timer.now() &- t0)) / Double(draws)
+      }.sorted()
+      let ns = runs[runs.count / 2]
+      let padded = label.padding(toLength: max(label.count, 40), withPad: " ", startingAt: 0)
       print(
         String(
-          format: "%-34@ %7.2f ns/op  %7.1f M/s  (checksum %llu)", label as NSString, ns, 1e3 / ns,
-          sink & 0xff))
+          format: "%@ %7.2f ns/op  %7.1f M/s  (min %.2f, max %.2f; checksum %llu)",
+          padded as NSString, ns, 1e3 / ns, runs[0], runs[runs.count - 1], sink & 0xff))
     }
     let dists: [RequestDistribution] = [
       .uniform, .sequential, .zipfian(constant: 0.99), .scrambledZipfian(constant: 0.99),
@@ -31,9 +40,10 @@ struct MicroCommand: ParsableCommand {
       .exponential(percentile: 95, fraction: 0.8571428571), .selfSimilar(skew: 0.2),
     ]
     for d in dists {
-      var c = KeyChooser(d, records: n, space: n)
-      var rng = Xoshiro256(seed: 1)
+      _ = KeyChooser(d, records: n, space: n)  // computes and caches ζ outside the timing
       time("key draw \(d.label)") {
+        var c = KeyChooser(d, records: n, space: n)
+        var rng = Xoshiro256(seed: 1)
         var s: UInt64 = 0
         for _ in 0..<draws { s &+= c.next(&rng, count: n) }
         return s
@@ -47,8 +57,8 @@ struct MicroCommand: ParsableCommand {
       spec.keyShape = shape
       spec.mix = [.read: 0.5, .update: 0.5]
       spec.requestDistribution = .scrambledZipfian(constant: 0.99)
-      var stream = OperationStream(spec: spec, phase: .run, thread: 0, threads: 1)
       time("op stream YCSB-A \(label) keys") {
+        var stream = OperationStream(spec: spec, phase: .run, thread: 0, threads: 1)
         var s: UInt64 = 0
         for _ in 0..<draws { s &+= UInt64(stream.next()!.key.count) }
         return s

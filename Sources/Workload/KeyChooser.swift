@@ -9,8 +9,10 @@ public struct KeyChooser: Sendable {
   @usableFromInline let kind: Kind
   @usableFromInline var zipf: Zipfian?
   @usableFromInline var sequentialNext: UInt64 = 0
-  @usableFromInline var a: Double = 0  // hotspot data fraction, exponential γ, self-similar exponent
+  /// Hotspot data fraction, exponential ln 2/γ, self-similar exponent.
+  @usableFromInline var a: Double = 0
   @usableFromInline var b: Double = 0  // hotspot op fraction
+  @usableFromInline let math = FastMath.shared
 
   /// YCSB's scrambled zipfian draws from a fixed space of 10^10 ranks, then hashes into range.
   public static let scrambledItemCount: UInt64 = 10_000_000_000
@@ -41,7 +43,7 @@ public struct KeyChooser: Sendable {
       b = op
     case .exponential(let percentile, let fraction):
       kind = .exponential
-      a = -log(1 - percentile / 100) / (Double(n) * fraction)
+      a = M_LN2 / (-log(1 - percentile / 100) / (Double(n) * fraction))
     case .selfSimilar(let skew):
       kind = .selfSimilar
       a = log(skew) / log(1 - skew)
@@ -49,7 +51,7 @@ public struct KeyChooser: Sendable {
   }
 
   /// The next key number in [0, count).
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func next(_ rng: inout Xoshiro256, count: UInt64) -> UInt64 {
     let c = max(count, 1)
     switch kind {
@@ -67,11 +69,7 @@ public struct KeyChooser: Sendable {
       }
       return rng.next(below: c)
     case .scrambled:
-      for _ in 0..<8 {
-        let k = ycsbFNVHash64(zipf.unsafelyUnwrapped.rank(rng.nextDouble())) % max(c, 1)
-        if k < c { return k }
-      }
-      return rng.next(below: c)
+      return ycsbFNVHash64(zipf.unsafelyUnwrapped.rank(rng.nextDouble())) % c
     case .latest:
       if zipf.unsafelyUnwrapped.n < c { zipf!.grow(to: c) }
       return c - 1 - min(zipf.unsafelyUnwrapped.rank(rng.nextDouble()), c - 1)
@@ -81,12 +79,12 @@ public struct KeyChooser: Sendable {
       return hot + rng.next(below: c - hot)
     case .exponential:
       for _ in 0..<8 {
-        let back = -log(1 - rng.nextDouble()) / a
+        let back = -math.log2(1 - rng.nextDouble()) * a
         if back < Double(c) { return c - 1 - UInt64(back) }
       }
       return c - 1
     case .selfSimilar:
-      let k = UInt64(Double(c) * pow(rng.nextDouble(), a))
+      let k = UInt64(Double(c) * math.pow(rng.nextDouble(), a))
       return min(k, c - 1)
     }
   }
@@ -129,6 +127,8 @@ public struct KeyEncoder: Sendable {
   @usableFromInline let path: PathKeyWriter?
   /// Largest key this encoder writes, in bytes.
   public let maxLength: Int
+  /// The buffer `encode` needs: `maxLength` and a few bytes it may scribble on past the key.
+  public var bufferSize: Int { maxLength + decimalSlack }
 
   public init(_ shape: KeyShape, hashed: Bool) {
     self.hashed = hashed
@@ -142,7 +142,7 @@ public struct KeyEncoder: Sendable {
     }
   }
 
-  /// Writes key `k` at `out` (at least `maxLength` bytes); returns its length.
+  /// Writes key `k` at `out` (at least `bufferSize` bytes); returns its length.
   @inlinable @inline(__always)
   public func encode(_ k: UInt64, into out: UnsafeMutableRawPointer) -> Int {
     if let o = onode { return o.encode(k, into: out) }

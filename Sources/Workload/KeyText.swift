@@ -1,38 +1,55 @@
-/// "00" "01" … "99": two decimal digits per lookup.
-@usableFromInline let digitPairs: StaticString =
-  "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
-
 /// Writes `n` in decimal at `out`, zero-padded to at least `width` digits; returns the bytes
-/// written. The one decimal writer behind the ycsb, onode and path key shapes: two digits per
-/// division, right to left into a small buffer, then one copy.
+/// written. The one decimal writer behind the ycsb, onode and path key shapes: `n` is split into
+/// three 8-digit chunks, each turned into 8 ASCII digits at once in a 64-bit word (no loop, no
+/// table), and the words are stored whole. So it may write up to `decimalSlack` bytes past the
+/// digits: buffers for keys hold `KeyEncoder.bufferSize` bytes.
 @inlinable @inline(__always)
 func writeDecimal(_ n: UInt64, width: Int, to out: UnsafeMutableRawPointer) -> Int {
-  var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
-  return withUnsafeMutableBytes(of: &buffer) { b in
-    let pairs = digitPairs.utf8Start
-    var i = 24
-    var x = n
-    while x >= 100 {
-      let r = Int(x % 100)
-      x /= 100
-      i -= 2
-      b[i] = pairs[2 * r]
-      b[i + 1] = pairs[2 * r + 1]
-    }
-    if x >= 10 {
-      i -= 2
-      b[i] = pairs[2 * Int(x)]
-      b[i + 1] = pairs[2 * Int(x) + 1]
-    } else {
-      i -= 1
-      b[i] = UInt8(truncatingIfNeeded: 48 + x)
-    }
-    let digits = 24 - i
-    let pad = max(width - digits, 0)
-    for j in 0..<pad { out.storeBytes(of: UInt8(48), toByteOffset: j, as: UInt8.self) }
-    (out + pad).copyMemory(from: b.baseAddress! + i, byteCount: digits)
-    return pad + digits
+  let (top, rest) = n.quotientAndRemainder(dividingBy: 10_000_000_000_000_000)
+  let (middle, low) = rest.quotientAndRemainder(dividingBy: 100_000_000)
+  let digits = (eightDigits(top), eightDigits(middle), eightDigits(low))  // top: ≤ 4 significant
+  // Leading zero digits are zero bytes before the ASCII offset; the first digit is the low byte.
+  let leadingZeros =
+    top != 0
+    ? digits.0.trailingZeroBitCount / 8
+    : middle != 0
+      ? 8 + digits.1.trailingZeroBitCount / 8 : 16 + min(digits.2.trailingZeroBitCount / 8, 7)
+  let ascii: UInt64 = 0x3030_3030_3030_3030
+  let count = max(24 - leadingZeros, min(width, 24))
+  let pad = max(width - 24, 0)
+  for j in 0..<pad { out.storeBytes(of: UInt8(ascii & 0xFF), toByteOffset: j, as: UInt8.self) }
+  // Skip the first 24 − count digits: shift them out of their word, then store the words that
+  // follow so that each overwrites the zero bytes the shift left at the end of the one before.
+  let o = out + pad
+  let skip = 24 - count
+  let (bytes, shift) = (8 - skip & 7, UInt64(8 * (skip & 7)))
+  switch skip >> 3 {
+  case 0:
+    o.storeBytes(of: (digits.0 | ascii) >> shift, as: UInt64.self)
+    o.storeBytes(of: digits.1 | ascii, toByteOffset: bytes, as: UInt64.self)
+    o.storeBytes(of: digits.2 | ascii, toByteOffset: bytes + 8, as: UInt64.self)
+  case 1:
+    o.storeBytes(of: (digits.1 | ascii) >> shift, as: UInt64.self)
+    o.storeBytes(of: digits.2 | ascii, toByteOffset: bytes, as: UInt64.self)
+  default:
+    o.storeBytes(of: (digits.2 | ascii) >> shift, as: UInt64.self)
   }
+  return pad + count
+}
+
+/// Bytes `writeDecimal` may write past the digits it returns.
+let decimalSlack = 8
+
+/// The 8 decimal digits of `x` < 10^8 as bytes 0–9, most significant in the low byte (first in
+/// memory): split into 4 + 4 digits, then 2 + 2 in each half, then 1 + 1, in parallel lanes.
+@inlinable @inline(__always)
+func eightDigits(_ x: UInt64) -> UInt64 {
+  let (high4, low4) = x.quotientAndRemainder(dividingBy: 10_000)
+  let fours = high4 | low4 << 32
+  let hundreds = (fours &* 10_486) >> 20 & 0x0000_007F_0000_007F  // ⌊lane / 100⌋ for lane < 10^4
+  let twos = hundreds | (fours &- hundreds &* 100) << 16
+  let tens = (twos &* 103) >> 10 & 0x000F_000F_000F_000F  // ⌊lane / 10⌋ for lane < 100
+  return tens | (twos &- tens &* 10) << 8
 }
 
 /// A fixed scattering of 0..<size: k ↦ k × stride mod size, with the stride coprime with the size

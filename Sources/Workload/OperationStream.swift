@@ -54,8 +54,8 @@ public struct OperationStream {
   @usableFromInline let valueSizes: SizeChooser
   @usableFromInline let scanSizes: SizeChooser
   @usableFromInline let listing: ListSpec
-  /// Cumulative op-mix thresholds on the 64-bit random range, in `OpKind` order.
-  @usableFromInline let thresholds: [UInt64]
+  /// The op mix as cumulative bounds on the 64-bit random range, for the kinds it contains.
+  @usableFromInline let mix: [(bound: UInt64, kind: OpKind)]
   @usableFromInline let records: UInt64
   @usableFromInline let threadIndex: UInt64
   @usableFromInline let threadCount: UInt64
@@ -72,7 +72,7 @@ public struct OperationStream {
   public init(spec: WorkloadSpec, phase: Phase, thread: Int, threads: Int) {
     let keys = KeyEncoder(spec.keyShape, hashed: !spec.orderedInserts)
     self.init(
-      spec: spec, phase: phase, thread: thread, threads: threads, keyCapacity: keys.maxLength,
+      spec: spec, phase: phase, thread: thread, threads: threads, keyCapacity: keys.bufferSize,
       tape: nil)
   }
 
@@ -108,9 +108,12 @@ public struct OperationStream {
     chooser = KeyChooser(
       spec.requestDistribution, records: UInt64(spec.records), space: space, start: start)
     var cumulative = 0.0
-    thresholds = OpKind.allCases.map { k in
+    let given = OpKind.allCases.filter { spec.proportion($0) > 0 }
+    let kinds = given.isEmpty ? [.read] : given  // a load-only spec
+    mix = kinds.map { k in
       cumulative += spec.proportion(k)
-      return cumulative >= 1 ? UInt64.max : UInt64(cumulative * 18_446_744_073_709_551_616.0)
+      let bound = cumulative >= 1 ? UInt64.max : UInt64(cumulative * 18_446_744_073_709_551_616.0)
+      return (k == kinds.last ? UInt64.max : bound, k)
     }
     if isLoad {
       // Each load thread inserts its own contiguous range of key numbers.
@@ -136,32 +139,27 @@ public struct OperationStream {
       return Operation(kind: .insert, key: key(k), value: value(), scanLength: 0)
     }
     let r = rng.next()
-    var kindIndex = 0
-    while kindIndex < thresholds.count - 1 && r >= thresholds[kindIndex] { kindIndex += 1 }
-    let kind = OpKind(rawValue: kindIndex).unsafelyUnwrapped
-    switch kind {
-    case .insert:
+    var i = 0
+    while i < mix.count - 1 && r >= mix[i].bound { i += 1 }
+    let kind = mix[i].kind
+    if kind == .insert {
       let k = records &+ threadIndex &+ inserted &* threadCount
       inserted += 1
       return Operation(kind: .insert, key: key(k), value: value(), scanLength: 0)
-    case .read, .delete:
-      return Operation(
-        kind: kind, key: key(chooser.next(&rng, count: liveCount)),
-        value: UnsafeRawBufferPointer(start: nil, count: 0), scanLength: 0)
+    }
+    let k = key(chooser.next(&rng, count: liveCount))  // the one request-distribution draw
+    let none = UnsafeRawBufferPointer(start: nil, count: 0)
+    switch kind {
+    case .insert, .read, .delete:
+      return Operation(kind: kind, key: k, value: none, scanLength: 0)
     case .update, .rmw:
-      return Operation(
-        kind: kind, key: key(chooser.next(&rng, count: liveCount)), value: value(), scanLength: 0)
+      return Operation(kind: kind, key: k, value: value(), scanLength: 0)
     case .scan:
-      let k = chooser.next(&rng, count: liveCount)
-      return Operation(
-        kind: .scan, key: key(k), value: UnsafeRawBufferPointer(start: nil, count: 0),
-        scanLength: scanSizes.next(&rng))
+      return Operation(kind: .scan, key: k, value: none, scanLength: scanSizes.next(&rng))
     case .list:
-      let k = key(chooser.next(&rng, count: liveCount))
       return Operation(
         kind: .list, key: UnsafeRawBufferPointer(rebasing: k[..<listing.prefixLength(of: k)]),
-        value: UnsafeRawBufferPointer(start: nil, count: 0), scanLength: listing.pageSize,
-        delimiter: listing.delimiter)
+        value: none, scanLength: listing.pageSize, delimiter: listing.delimiter)
     }
   }
 
@@ -174,8 +172,15 @@ public struct OperationStream {
   mutating func value(length: Int? = nil) -> UnsafeRawBufferPointer {
     let n = length ?? valueSizes.next(&rng)
     stamp &+= 1
-    var s = mix64(stamp)
-    withUnsafeBytes(of: &s) { valueBuffer.copyMemory(from: $0.baseAddress!, byteCount: min(n, 8)) }
+    let s = mix64(stamp)
+    if n >= 8 {
+      valueBuffer.storeBytes(of: s, as: UInt64.self)
+    } else {
+      for j in 0..<n {
+        valueBuffer.storeBytes(
+          of: UInt8(truncatingIfNeeded: s >> (8 * j)), toByteOffset: j, as: UInt8.self)
+      }
+    }
     return UnsafeRawBufferPointer(start: valueBuffer, count: n)
   }
 

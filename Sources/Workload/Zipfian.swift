@@ -12,6 +12,7 @@ public struct Zipfian: Sendable {
   public private(set) var zetaN: Double
   @usableFromInline var eta: Double
   @usableFromInline var nDouble: Double
+  @usableFromInline let math = FastMath.shared
 
   public init(n: UInt64, theta: Double) {
     precondition(n >= 1 && theta > 0 && theta < 1)
@@ -45,7 +46,7 @@ public struct Zipfian: Sendable {
     let uz = u * zetaN
     if uz < 1 { return 0 }
     if uz < 1 + halfPowTheta { return n > 1 ? 1 : 0 }
-    let r = UInt64(nDouble * pow(eta * u - eta + 1, alpha))
+    let r = UInt64(bitPattern: Int64(nDouble * math.pow(eta * u - eta + 1, alpha)))  // n ≤ 2^63
     return r < n ? r : n - 1
   }
 }

@@ -110,7 +110,7 @@ import Testing
 
 @Suite struct KeyAndStreamTests {
   func key(_ e: KeyEncoder, _ k: UInt64) -> [UInt8] {
-    let buf = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+    let buf = UnsafeMutableRawPointer.allocate(byteCount: e.bufferSize, alignment: 8)
     defer { buf.deallocate() }
     return Array(UnsafeRawBufferPointer(start: buf, count: e.encode(k, into: buf)))
   }
@@ -134,10 +134,21 @@ import Testing
   }
 
   @Test func decimalsMatchStringFormatting() {
-    var out = [UInt8](repeating: 0, count: 32)
-    for n: UInt64 in [0, 7, 9, 10, 42, 99, 100, 101, 999, 1000, 12345, 1 << 40, .max - 1, .max] {
-      for width in [0, 1, 3, 21] {
+    var out = [UInt8](repeating: 0, count: 40)
+    var rng = Xoshiro256(seed: 3)
+    let edges: [UInt64] = [
+      0, 7, 9, 10, 42, 99, 100, 101, 999, 1000, 12345, 1 << 40, .max - 1, .max,
+    ]
+    let powers = (1...19).flatMap { e -> [UInt64] in
+      let p = (0..<e).reduce(UInt64(1)) { v, _ in v * 10 }
+      return [p - 1, p, p + 1]
+    }
+    let random = (0..<2000).map { _ in rng.next() >> (rng.next() % 64) }
+    for n in edges + powers + random {
+      for width in [0, 1, 3, 8, 9, 17, 21, 24, 30] {
+        out = [UInt8](repeating: 0xEE, count: out.count)
         let len = out.withUnsafeMutableBytes { writeDecimal(n, width: width, to: $0.baseAddress!) }
+        #expect(out[min(len + decimalSlack, out.count)...].allSatisfy { $0 == 0xEE })
         let text = String(n)
         let expected = String(repeating: "0", count: max(width - text.count, 0)) + text
         #expect(String(decoding: out.prefix(len), as: UTF8.self) == expected, "\(n) width \(width)")

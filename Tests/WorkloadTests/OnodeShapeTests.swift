@@ -6,7 +6,7 @@ import Testing
 @Suite struct OnodeShapeTests {
   func keys(_ shape: OnodeShape, _ range: Range<UInt64>, hashed: Bool = true) -> [OnodeKey] {
     let e = KeyEncoder(.onode(shape), hashed: hashed)
-    let buf = UnsafeMutableRawPointer.allocate(byteCount: e.maxLength, alignment: 8)
+    let buf = UnsafeMutableRawPointer.allocate(byteCount: e.bufferSize, alignment: 8)
     defer { buf.deallocate() }
     return range.map { k in
       let n = e.encode(k, into: buf)
@@ -110,7 +110,7 @@ import Testing
 @Suite struct PathShapeTests {
   func paths(_ shape: PathShape, hashed: Bool) -> [String] {
     let e = KeyEncoder(.path(shape), hashed: hashed)
-    let buf = UnsafeMutableRawPointer.allocate(byteCount: e.maxLength, alignment: 8)
+    let buf = UnsafeMutableRawPointer.allocate(byteCount: e.bufferSize, alignment: 8)
     defer { buf.deallocate() }
     return (0..<UInt64(shape.capacity)).map { k in
       let n = e.encode(k, into: buf)
