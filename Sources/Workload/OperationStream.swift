@@ -110,10 +110,9 @@ public struct OperationStream {
     var cumulative = 0.0
     let given = OpKind.allCases.filter { spec.proportion($0) > 0 }
     let kinds = given.isEmpty ? [.read] : given  // a load-only spec
-    mix = kinds.map { k in
+    mix = kinds.map { k in  // `next()` takes the last kind without reading its bound
       cumulative += spec.proportion(k)
-      let bound = cumulative >= 1 ? UInt64.max : UInt64(cumulative * 18_446_744_073_709_551_616.0)
-      return (k == kinds.last ? UInt64.max : bound, k)
+      return (cumulative >= 1 ? UInt64.max : UInt64(cumulative * 18_446_744_073_709_551_616.0), k)
     }
     if isLoad {
       // Each load thread inserts its own contiguous range of key numbers.

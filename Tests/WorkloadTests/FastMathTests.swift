@@ -3,7 +3,7 @@ import Testing
 
 @testable import Workload
 
-/// The table-driven `log`, `exp` and `pow` against libm, over the ranges the generators use.
+/// The table-driven `log2`, `exp2` and `pow` against libm, over the ranges the generators use.
 @Suite struct FastMathTests {
   let math = FastMath.shared
 
