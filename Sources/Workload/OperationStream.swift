@@ -23,12 +23,15 @@ public struct Operation {
   }
 }
 
-/// Owns a stream's byte buffers (freed when the last copy of the stream goes away).
+/// Owns a stream's memory (freed when the last copy of the stream goes away): a batch of
+/// generated operations, a key slot for each, and the value bytes.
 final class StreamBuffers: @unchecked Sendable {
-  let key: UnsafeMutableRawPointer
+  let pending: UnsafeMutablePointer<PendingOp>
+  let keys: UnsafeMutableRawPointer
   let value: UnsafeMutableRawPointer
-  init(keyCapacity: Int, valueCapacity: Int) {
-    key = .allocate(byteCount: max(keyCapacity, 64), alignment: 16)
+  init(batch: Int, keyStride: Int, valueCapacity: Int) {
+    pending = .allocate(capacity: batch)
+    keys = .allocate(byteCount: batch * keyStride, alignment: 64)
     value = .allocate(byteCount: max(valueCapacity, 64), alignment: 16)
     // A printable filler; each written value gets a unique 8-byte stamp in front.
     for i in 0..<max(valueCapacity, 64) {
@@ -36,18 +39,40 @@ final class StreamBuffers: @unchecked Sendable {
     }
   }
   deinit {
-    key.deallocate()
+    pending.deallocate()
+    keys.deallocate()
     value.deallocate()
   }
+}
+
+/// A generated operation waiting in the batch: its key is already written to its slot.
+@usableFromInline struct PendingOp {
+  @usableFromInline var kind: OpKind
+  @usableFromInline var number: UInt64
+  /// The value length (insert, update, rmw) or the scan length (scan).
+  @usableFromInline var size: Int
+  @usableFromInline var keyLength: Int
 }
 
 /// A deterministic per-thread stream of operations: seed, phase and thread index fully determine
 /// it, so the same spec yields the same operations on every run and for every engine. Generated
 /// from the spec, or replayed from a trace.
+///
+/// Operations are generated `batchSize` at a time: first every op's kind, key number and sizes,
+/// in stream order (they share the random generator), then every key's bytes. Keys are
+/// independent of each other, so the core overlaps their long dependency chains (hashing,
+/// decimal digits) instead of running one op's chain at a time. The stream is the same as one
+/// generated an op at a time: the value stamp is written when the op is handed out.
 public struct OperationStream {
+  @usableFromInline static var batchSize: Int { 16 }
   let buffers: StreamBuffers
-  @usableFromInline let keyBuffer: UnsafeMutableRawPointer
+  @usableFromInline let pending: UnsafeMutablePointer<PendingOp>
+  @usableFromInline let keySlots: UnsafeMutableRawPointer
+  @usableFromInline let keyStride: Int
   @usableFromInline let valueBuffer: UnsafeMutableRawPointer
+  /// Next op to hand out, and the ops in the batch.
+  @usableFromInline var cursor = 0
+  @usableFromInline var filled = 0
   @usableFromInline var rng: Xoshiro256
   @usableFromInline var chooser: KeyChooser
   @usableFromInline let encoder: KeyEncoder
@@ -88,8 +113,11 @@ public struct OperationStream {
     tape: TraceTape.Section?
   ) {
     let valueCapacity = max(spec.valueSize.maximum, tape?.maxValueLength ?? 0)
-    buffers = StreamBuffers(keyCapacity: keyCapacity, valueCapacity: valueCapacity)
-    keyBuffer = buffers.key
+    keyStride = (max(keyCapacity, 1) + 63) & ~63
+    buffers = StreamBuffers(
+      batch: Self.batchSize, keyStride: keyStride, valueCapacity: valueCapacity)
+    pending = buffers.pending
+    keySlots = buffers.keys
     valueBuffer = buffers.value
     self.tape = tape
     let phaseSalt: UInt64 = phase == .load ? 0x4C4F_4144 : 0x5255_4E00
@@ -131,11 +159,48 @@ public struct OperationStream {
   @inlinable
   public mutating func next() -> Operation? {
     if tape != nil { return nextFromTape() }
+    if cursor == filled {
+      generateBatch()
+      if filled == 0 { return nil }
+    }
+    let op = pending[cursor]
+    let key = UnsafeRawBufferPointer(start: keySlots + cursor &* keyStride, count: op.keyLength)
+    cursor &+= 1
+    let none = UnsafeRawBufferPointer(start: nil, count: 0)
+    switch op.kind {
+    case .read, .delete:
+      return Operation(kind: op.kind, key: key, value: none, scanLength: 0)
+    case .insert, .update, .rmw:
+      return Operation(kind: op.kind, key: key, value: value(length: op.size), scanLength: 0)
+    case .scan:
+      return Operation(kind: .scan, key: key, value: none, scanLength: op.size)
+    case .list:
+      return Operation(
+        kind: .list, key: UnsafeRawBufferPointer(rebasing: key[..<listing.prefixLength(of: key)]),
+        value: none, scanLength: listing.pageSize, delimiter: listing.delimiter)
+    }
+  }
+
+  /// Generates the next batch (fewer ops at the end of a load range).
+  @usableFromInline
+  mutating func generateBatch() {
+    var n = 0
+    while n < Self.batchSize, let op = nextPending() {
+      pending[n] = op
+      n += 1
+    }
+    encoder.encode(pending, count: n, into: keySlots, stride: keyStride)
+    (cursor, filled) = (0, n)
+  }
+
+  /// The next op's kind, key number and size, drawn in stream order.
+  @inline(__always)
+  mutating func nextPending() -> PendingOp? {
     if isLoad {
       guard loadNext < loadEnd else { return nil }
-      let k = loadNext
       loadNext += 1
-      return Operation(kind: .insert, key: key(k), value: value(), scanLength: 0)
+      return PendingOp(
+        kind: .insert, number: loadNext - 1, size: valueSizes.next(&rng), keyLength: 0)
     }
     let r = rng.next()
     var i = 0
@@ -144,32 +209,20 @@ public struct OperationStream {
     if kind == .insert {
       let k = records &+ threadIndex &+ inserted &* threadCount
       inserted += 1
-      return Operation(kind: .insert, key: key(k), value: value(), scanLength: 0)
+      return PendingOp(kind: .insert, number: k, size: valueSizes.next(&rng), keyLength: 0)
     }
-    let k = key(chooser.next(&rng, count: liveCount))  // the one request-distribution draw
-    let none = UnsafeRawBufferPointer(start: nil, count: 0)
+    let k = chooser.next(&rng, count: liveCount)  // the one request-distribution draw
+    let size: Int
     switch kind {
-    case .insert, .read, .delete:
-      return Operation(kind: kind, key: k, value: none, scanLength: 0)
-    case .update, .rmw:
-      return Operation(kind: kind, key: k, value: value(), scanLength: 0)
-    case .scan:
-      return Operation(kind: .scan, key: k, value: none, scanLength: scanSizes.next(&rng))
-    case .list:
-      return Operation(
-        kind: .list, key: UnsafeRawBufferPointer(rebasing: k[..<listing.prefixLength(of: k)]),
-        value: none, scanLength: listing.pageSize, delimiter: listing.delimiter)
+    case .update, .rmw, .insert: size = valueSizes.next(&rng)
+    case .scan: size = scanSizes.next(&rng)
+    case .read, .delete, .list: size = 0
     }
+    return PendingOp(kind: kind, number: k, size: size, keyLength: 0)
   }
 
   @inlinable @inline(__always)
-  mutating func key(_ k: UInt64) -> UnsafeRawBufferPointer {
-    UnsafeRawBufferPointer(start: keyBuffer, count: encoder.encode(k, into: keyBuffer))
-  }
-
-  @inlinable @inline(__always)
-  mutating func value(length: Int? = nil) -> UnsafeRawBufferPointer {
-    let n = length ?? valueSizes.next(&rng)
+  mutating func value(length n: Int) -> UnsafeRawBufferPointer {
     stamp &+= 1
     let s = mix64(stamp)
     if n >= 8 {
@@ -187,9 +240,9 @@ public struct OperationStream {
   mutating func nextFromTape() -> Operation? {
     guard let t = tape, let rec = t.record(at: tapeOffset) else { return nil }
     tapeOffset = rec.next
-    keyBuffer.copyMemory(
-      from: rec.key.baseAddress ?? UnsafeRawPointer(keyBuffer), byteCount: rec.key.count)
-    let key = UnsafeRawBufferPointer(start: keyBuffer, count: rec.key.count)
+    keySlots.copyMemory(
+      from: rec.key.baseAddress ?? UnsafeRawPointer(keySlots), byteCount: rec.key.count)
+    let key = UnsafeRawBufferPointer(start: keySlots, count: rec.key.count)
     let needsValue = rec.kind == .insert || rec.kind == .update || rec.kind == .rmw
     return Operation(
       kind: rec.kind, key: key,
