@@ -172,10 +172,10 @@ public struct KeyEncoder: Sendable {
       for i in 0..<count { ops[i].keyLength = write(ops[i].number, slots + i &* stride) }
     }
     switch form {
-    case .int64: each(int64Key)
-    case .ycsb: each(ycsbKey)
-    case .onode: each(onode.unsafelyUnwrapped.encode)
-    case .path: each(path.unsafelyUnwrapped.encode)
+    case .int64: each { int64Key($0, into: $1) }
+    case .ycsb: each { ycsbKey($0, into: $1) }
+    case .onode: each { onode.unsafelyUnwrapped.encode($0, into: $1) }
+    case .path: each { path.unsafelyUnwrapped.encode($0, into: $1) }
     }
   }
 
