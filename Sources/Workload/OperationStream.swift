@@ -156,7 +156,7 @@ public struct OperationStream {
 
   /// The next operation; nil when a load range or a trace section is exhausted (the run phase
   /// generates without end; the runner decides when to stop).
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func next() -> Operation? {
     if tape != nil { return nextFromTape() }
     if cursor == filled {
@@ -174,11 +174,17 @@ public struct OperationStream {
       return Operation(kind: op.kind, key: key, value: value(length: op.size), scanLength: 0)
     case .scan:
       return Operation(kind: .scan, key: key, value: none, scanLength: op.size)
-    case .list:
-      return Operation(
-        kind: .list, key: UnsafeRawBufferPointer(rebasing: key[..<listing.prefixLength(of: key)]),
-        value: none, scanLength: listing.pageSize, delimiter: listing.delimiter)
+    case .list: return listOperation(key)
     }
+  }
+
+  /// A listing of the directory of `key` (out of line: rare, and it walks the key).
+  @usableFromInline
+  func listOperation(_ key: UnsafeRawBufferPointer) -> Operation {
+    Operation(
+      kind: .list, key: UnsafeRawBufferPointer(rebasing: key[..<listing.prefixLength(of: key)]),
+      value: UnsafeRawBufferPointer(start: nil, count: 0), scanLength: listing.pageSize,
+      delimiter: listing.delimiter)
   }
 
   /// Generates the next batch (fewer ops at the end of a load range).
