@@ -1,3 +1,84 @@
+/// Writes the bytes of key number `k` for a key shape.
+public struct KeyEncoder: Sendable {
+  @usableFromInline enum Form: Sendable { case int64, ycsb, onode, path }
+  @usableFromInline let form: Form
+  @usableFromInline let hashed: Bool
+  /// The ycsb prefix, zero-filled to whole 8-byte words, and its length.
+  @usableFromInline let prefixWords: [UInt64]
+  @usableFromInline let prefixLength: Int
+  @usableFromInline let padding: Int
+  @usableFromInline let onode: OnodeKeyWriter?
+  @usableFromInline let path: PathKeyWriter?
+  /// Largest key this encoder writes, in bytes.
+  public let maxLength: Int
+  /// The buffer `encode` needs: `maxLength` and a few bytes it may scribble on past the key.
+  public var bufferSize: Int { maxLength + decimalSlack }
+
+  public init(_ shape: KeyShape, hashed: Bool) {
+    self.hashed = hashed
+    maxLength = shape.maximumLength
+    onode = if case .onode(let s) = shape { OnodeKeyWriter(shape: s, hashed: hashed) } else { nil }
+    path = if case .path(let s) = shape { PathKeyWriter(shape: s, hashed: hashed) } else { nil }
+    var prefix: [UInt8] = []
+    switch shape {
+    case .int64: (form, padding) = (.int64, 0)
+    case .ycsb(let p, let z): (form, prefix, padding) = (.ycsb, Array(p.utf8), z)
+    case .onode: (form, padding) = (.onode, 0)
+    case .path: (form, padding) = (.path, 0)
+    }
+    prefixLength = prefix.count
+    prefixWords = stride(from: 0, to: prefix.count, by: 8).map { start in
+      prefix[start..<min(start + 8, prefix.count)].reversed().reduce(0) { $0 << 8 | UInt64($1) }
+    }
+  }
+
+  /// Writes key `k` at `out` (at least `bufferSize` bytes); returns its length.
+  @inlinable @inline(__always)
+  public func encode(_ k: UInt64, into out: UnsafeMutableRawPointer) -> Int {
+    switch form {
+    case .int64: return int64Key(k, into: out)
+    case .ycsb: return ycsbKey(k, into: out)
+    case .onode: return onode.unsafelyUnwrapped.encode(k, into: out)
+    case .path: return path.unsafelyUnwrapped.encode(k, into: out)
+    }
+  }
+
+  /// Writes the keys of a batch of ops to slots `stride` bytes apart, dispatching on the key
+  /// form once for the batch so that each form's loop is tight.
+  func encode(
+    _ ops: UnsafeMutablePointer<PendingOp>, count: Int, into slots: UnsafeMutableRawPointer,
+    stride: Int
+  ) {
+    @inline(__always) func each(_ write: (UInt64, UnsafeMutableRawPointer) -> Int) {
+      for i in 0..<count { ops[i].keyLength = write(ops[i].number, slots + i &* stride) }
+    }
+    switch form {
+    case .int64: each { int64Key($0, into: $1) }
+    case .ycsb: each { ycsbKey($0, into: $1) }
+    case .onode: each { onode.unsafelyUnwrapped.encode($0, into: $1) }
+    case .path: each { path.unsafelyUnwrapped.encode($0, into: $1) }
+    }
+  }
+
+  @inlinable @inline(__always)
+  func int64Key(_ k: UInt64, into out: UnsafeMutableRawPointer) -> Int {
+    out.storeBytes(of: (hashed ? mix64(k) : k).bigEndian, as: UInt64.self)
+    return 8
+  }
+
+  @inlinable @inline(__always)
+  func ycsbKey(_ k: UInt64, into out: UnsafeMutableRawPointer) -> Int {
+    // Whole words: the digits overwrite the zero fill after the prefix.
+    prefixWords.withUnsafeBufferPointer { words in
+      for (i, w) in words.enumerated() {
+        out.storeBytes(of: w.littleEndian, toByteOffset: 8 &* i, as: UInt64.self)
+      }
+    }
+    let digits = out + prefixLength
+    return prefixLength + writeDecimal(hashed ? ycsbFNVHash64(k) : k, width: padding, to: digits)
+  }
+}
+
 /// Writes `n` in decimal at `out`, zero-padded to at least `width` digits; returns the bytes
 /// written. The one decimal writer behind the ycsb, onode and path key shapes: `n` is split into
 /// three 8-digit chunks, each turned into 8 ASCII digits at once in a 64-bit word (no loop, no
