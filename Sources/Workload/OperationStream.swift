@@ -51,7 +51,7 @@ final class StreamBuffers: @unchecked Sendable {
   @usableFromInline var number: UInt64
   /// The value length (insert, update, rmw) or the scan length (scan).
   @usableFromInline var size: Int
-  @usableFromInline var keyLength: Int
+  @usableFromInline var keyLength = 0
 }
 
 /// A deterministic per-thread stream of operations: seed, phase and thread index fully determine
@@ -138,7 +138,7 @@ public struct OperationStream {
     var cumulative = 0.0
     let given = OpKind.allCases.filter { spec.proportion($0) > 0 }
     let kinds = given.isEmpty ? [.read] : given  // a load-only spec
-    mix = kinds.map { k in  // `next()` takes the last kind without reading its bound
+    mix = kinds.map { k in  // `nextPending()` takes the last kind without reading its bound
       cumulative += spec.proportion(k)
       return (cumulative >= 1 ? UInt64.max : UInt64(cumulative * 18_446_744_073_709_551_616.0), k)
     }
@@ -205,26 +205,22 @@ public struct OperationStream {
     if isLoad {
       guard loadNext < loadEnd else { return nil }
       loadNext += 1
-      return PendingOp(
-        kind: .insert, number: loadNext - 1, size: valueSizes.next(&rng), keyLength: 0)
+      return PendingOp(kind: .insert, number: loadNext - 1, size: valueSizes.next(&rng))
     }
     let r = rng.next()
     var i = 0
     while i < mix.count - 1 && r >= mix[i].bound { i += 1 }
     let kind = mix[i].kind
+    let k: UInt64
     if kind == .insert {
-      let k = records &+ threadIndex &+ inserted &* threadCount
+      k = records &+ threadIndex &+ inserted &* threadCount
       inserted += 1
-      return PendingOp(kind: .insert, number: k, size: valueSizes.next(&rng), keyLength: 0)
+    } else {
+      k = chooser.next(&rng, count: liveCount)  // the one request-distribution draw
     }
-    let k = chooser.next(&rng, count: liveCount)  // the one request-distribution draw
-    let size: Int
-    switch kind {
-    case .update, .rmw, .insert: size = valueSizes.next(&rng)
-    case .scan: size = scanSizes.next(&rng)
-    case .read, .delete, .list: size = 0
-    }
-    return PendingOp(kind: kind, number: k, size: size, keyLength: 0)
+    let size =
+      kind.writesValue ? valueSizes.next(&rng) : kind == .scan ? scanSizes.next(&rng) : 0
+    return PendingOp(kind: kind, number: k, size: size)
   }
 
   @inlinable @inline(__always)
@@ -249,10 +245,9 @@ public struct OperationStream {
     keySlots.copyMemory(
       from: rec.key.baseAddress ?? UnsafeRawPointer(keySlots), byteCount: rec.key.count)
     let key = UnsafeRawBufferPointer(start: keySlots, count: rec.key.count)
-    let needsValue = rec.kind == .insert || rec.kind == .update || rec.kind == .rmw
     return Operation(
       kind: rec.kind, key: key,
-      value: needsValue
+      value: rec.kind.writesValue
         ? value(length: rec.valueLength) : UnsafeRawBufferPointer(start: nil, count: 0),
       scanLength: rec.scanLength,
       delimiter: rec.kind == .list ? UInt8(truncatingIfNeeded: rec.valueLength) : 0)

@@ -14,6 +14,9 @@ public enum OpKind: Int, CaseIterable, Codable, Sendable {
     }
   }
 
+  /// Whether the op carries a value to write (insert, update, rmw).
+  public var writesValue: Bool { self == .insert || self == .update || self == .rmw }
+
   public init?(name: String) {
     guard let k = OpKind.allCases.first(where: { $0.name == name }) else { return nil }
     self = k
