@@ -43,8 +43,14 @@ public struct KeyEncoder: Sendable {
     }
   }
 
+  /// Writes what every key of the shape starts with (the ycsb prefix) into each of `count` slots
+  /// `stride` bytes apart, once, so that the batch `encode` need not write it again.
+  func prepare(slots: UnsafeMutableRawPointer, count: Int, stride: Int) {
+    for i in 0..<count { writePrefix(to: slots + i &* stride) }
+  }
+
   /// Writes the keys of a batch of ops to slots `stride` bytes apart, dispatching on the key
-  /// form once for the batch so that each form's loop is tight.
+  /// form once for the batch so that each form's loop is tight. The slots were `prepare`d.
   func encode(
     _ ops: UnsafeMutablePointer<PendingOp>, count: Int, into slots: UnsafeMutableRawPointer,
     stride: Int
@@ -54,7 +60,7 @@ public struct KeyEncoder: Sendable {
     }
     switch form {
     case .int64: each { int64Key($0, into: $1) }
-    case .ycsb: each { ycsbKey($0, into: $1) }
+    case .ycsb: each { ycsbKeyAfterPrefix($0, into: $1) }
     case .onode: each { onode.unsafelyUnwrapped.encode($0, into: $1) }
     case .path: each { path.unsafelyUnwrapped.encode($0, into: $1) }
     }
@@ -68,14 +74,25 @@ public struct KeyEncoder: Sendable {
 
   @inlinable @inline(__always)
   func ycsbKey(_ k: UInt64, into out: UnsafeMutableRawPointer) -> Int {
-    // Whole words: the digits overwrite the zero fill after the prefix.
+    writePrefix(to: out)
+    return ycsbKeyAfterPrefix(k, into: out)
+  }
+
+  /// The ycsb key's digits, after a prefix already in place.
+  @inlinable @inline(__always)
+  func ycsbKeyAfterPrefix(_ k: UInt64, into out: UnsafeMutableRawPointer) -> Int {
+    let digits = out + prefixLength
+    return prefixLength + writeDecimal(hashed ? ycsbFNVHash64(k) : k, width: padding, to: digits)
+  }
+
+  /// Writes the prefix in whole words: the digits overwrite the zero fill after it.
+  @inlinable @inline(__always)
+  func writePrefix(to out: UnsafeMutableRawPointer) {
     prefixWords.withUnsafeBufferPointer { words in
       for (i, w) in words.enumerated() {
         out.storeBytes(of: w.littleEndian, toByteOffset: 8 &* i, as: UInt64.self)
       }
     }
-    let digits = out + prefixLength
-    return prefixLength + writeDecimal(hashed ? ycsbFNVHash64(k) : k, width: padding, to: digits)
   }
 }
 

@@ -128,6 +128,7 @@ public struct OperationStream {
     threadCount = UInt64(threads)
     isLoad = phase == .load
     encoder = KeyEncoder(spec.keyShape, hashed: !spec.orderedInserts)
+    encoder.prepare(slots: keySlots, count: Self.batchSize, stride: keyStride)
     valueSizes = SizeChooser(spec.valueSize)
     scanSizes = SizeChooser(spec.scanLength)
     listing = spec.list
@@ -191,17 +192,23 @@ public struct OperationStream {
   @usableFromInline
   mutating func generateBatch() {
     var n = 0
-    while n < Self.batchSize, let op = nextPending() {
+    // Locals, so the generator state stays in registers across the batch.
+    var rng = self.rng
+    var chooser = self.chooser
+    while n < Self.batchSize, let op = nextPending(&rng, &chooser) {
       pending[n] = op
       n += 1
     }
+    self.rng = rng
+    self.chooser = chooser
     encoder.encode(pending, count: n, into: keySlots, stride: keyStride)
     (cursor, filled) = (0, n)
   }
 
-  /// The next op's kind, key number and size, drawn in stream order.
+  /// The next op's kind, key number and size, drawn in stream order from `rng` and `chooser`
+  /// (the batch's local copies of the stream's).
   @inline(__always)
-  mutating func nextPending() -> PendingOp? {
+  mutating func nextPending(_ rng: inout Xoshiro256, _ chooser: inout KeyChooser) -> PendingOp? {
     if isLoad {
       guard loadNext < loadEnd else { return nil }
       loadNext += 1
