@@ -95,23 +95,17 @@ public struct OperationStream {
 
   /// The stream of `thread` (of `threads`) for `phase` of `spec`.
   public init(spec: WorkloadSpec, phase: Phase, thread: Int, threads: Int) {
-    let keys = KeyEncoder(spec.keyShape, hashed: !spec.orderedInserts)
-    self.init(
-      spec: spec, phase: phase, thread: thread, threads: threads, keyCapacity: keys.bufferSize,
-      tape: nil)
+    self.init(spec: spec, phase: phase, thread: thread, threads: threads, tape: nil)
   }
 
   /// Replays one thread's section of a trace; `spec` supplies nothing but buffer sizes.
   public init(replaying section: TraceTape.Section, spec: WorkloadSpec) {
-    self.init(
-      spec: spec, phase: .run, thread: 0, threads: 1, keyCapacity: section.maxKeyLength,
-      tape: section)
+    self.init(spec: spec, phase: .run, thread: 0, threads: 1, tape: section)
   }
 
-  init(
-    spec: WorkloadSpec, phase: Phase, thread: Int, threads: Int, keyCapacity: Int,
-    tape: TraceTape.Section?
-  ) {
+  init(spec: WorkloadSpec, phase: Phase, thread: Int, threads: Int, tape: TraceTape.Section?) {
+    encoder = KeyEncoder(spec.keyShape, hashed: !spec.orderedInserts)
+    let keyCapacity = tape?.maxKeyLength ?? encoder.bufferSize
     let valueCapacity = max(spec.valueSize.maximum, tape?.maxValueLength ?? 0)
     keyStride = (max(keyCapacity, 1) + 63) & ~63
     buffers = StreamBuffers(
@@ -120,6 +114,8 @@ public struct OperationStream {
     keySlots = buffers.keys
     valueBuffer = buffers.value
     self.tape = tape
+    // Generated keys only: a replayed key is copied whole, and its slot may be too small.
+    if tape == nil { encoder.prepare(slots: keySlots, count: Self.batchSize, stride: keyStride) }
     let phaseSalt: UInt64 = phase == .load ? 0x4C4F_4144 : 0x5255_4E00
     rng = Xoshiro256(seed: mix64(spec.seed ^ phaseSalt) ^ mix64(UInt64(thread) &+ 0x1234_5678))
     stamp = mix64(spec.seed ^ UInt64(thread) << 32 ^ phaseSalt)
@@ -127,8 +123,6 @@ public struct OperationStream {
     threadIndex = UInt64(thread)
     threadCount = UInt64(threads)
     isLoad = phase == .load
-    encoder = KeyEncoder(spec.keyShape, hashed: !spec.orderedInserts)
-    encoder.prepare(slots: keySlots, count: Self.batchSize, stride: keyStride)
     valueSizes = SizeChooser(spec.valueSize)
     scanSizes = SizeChooser(spec.scanLength)
     listing = spec.list

@@ -317,6 +317,23 @@ import Testing
     }
   }
 
+  /// A replayed trace sizes the key slots by its own keys, whatever key shape the spec names: a
+  /// 1 MiB ycsb prefix written into slots sized for 2-byte keys would run far past them and crash.
+  @Test func replayedShortKeysIgnoreTheSpecsLongPrefix() throws {
+    let path = NSTemporaryDirectory() + "tb-trace-short-\(getpid()).csv"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let keys = (0..<40).map { String(format: "%04x", $0) }
+    let lines = keys.map { "run,0,read,\($0),0,0" }
+    try ("phase,thread,op,key_hex,value_size,scan_length\n" + lines.joined(separator: "\n"))
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    var s = spec
+    s.keyShape = .ycsb(prefix: String(repeating: "p", count: 1 << 20), zeroPadding: 1)
+    var replay = OperationStream(replaying: try TraceTape.read(path: path).run[0], spec: s)
+    var seen: [String] = []
+    while let op = replay.next() { seen.append(op.key.map { String(format: "%02x", $0) }.joined()) }
+    #expect(seen == keys)
+  }
+
   @Test func damagedTraceIsAClearError() throws {
     let path = NSTemporaryDirectory() + "tb-bad-\(getpid()).csv"
     defer { try? FileManager.default.removeItem(atPath: path) }
