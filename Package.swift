@@ -37,7 +37,7 @@ let package = Package(
       name: "Platform", dependencies: (jemalloc ? ["CJemalloc"] : []) + ["CNuma", "CSys"],
       swiftSettings: jemalloc ? [] : [.define("NO_JEMALLOC")]),
     .target(
-      name: "Workload", dependencies: ["EngineKit", .product(name: "Yams", package: "Yams")]),
+      name: "Workload", dependencies: ["EngineKit", "CSys", .product(name: "Yams", package: "Yams")]),
     .target(
       name: "EngineKit",
       dependencies: [

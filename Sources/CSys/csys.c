@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include "csys.h"
 
 int csys_pin_self_to_cpu(int cpu) {
@@ -19,12 +21,77 @@ int csys_current_cpu(void) { return sched_getcpu(); }
 
 static volatile sig_atomic_t interrupted = 0;
 
+/* What a second Ctrl-C repairs before the process dies: temporary files in flight are removed,
+   and a prepared final image of one file (run.json marked interrupted) is put in place. Only
+   async-signal-safe calls (unlink, open, write, close, rename) run in the handler. */
+#define CSYS_MAX_TEMPS 64
+static char *volatile temps[CSYS_MAX_TEMPS];
+static pthread_mutex_t temps_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct kill_image { char *path, *tmp, *bytes; size_t count; };
+static struct kill_image images[2];
+static volatile sig_atomic_t image_current = -1;
+
+int csys_temp_register(const char *path) {
+    char *copy = strdup(path);
+    if (!copy) return -1;
+    pthread_mutex_lock(&temps_lock);
+    for (int i = 0; i < CSYS_MAX_TEMPS; i++) {
+        if (!temps[i]) { temps[i] = copy; pthread_mutex_unlock(&temps_lock); return i; }
+    }
+    pthread_mutex_unlock(&temps_lock);
+    free(copy);
+    return -1;
+}
+
+void csys_temp_release(int slot) {
+    if (slot < 0 || slot >= CSYS_MAX_TEMPS) return;
+    pthread_mutex_lock(&temps_lock);
+    char *p = temps[slot];
+    temps[slot] = NULL;
+    pthread_mutex_unlock(&temps_lock);
+    free(p);
+}
+
+void csys_set_kill_image(const char *path, const char *tmp, const void *bytes, size_t count) {
+    int next = image_current == 0 ? 1 : 0;
+    struct kill_image *im = &images[next];
+    free(im->path); free(im->tmp); free(im->bytes);
+    im->path = strdup(path);
+    im->tmp = strdup(tmp);
+    im->bytes = malloc(count ? count : 1);
+    if (im->bytes) memcpy(im->bytes, bytes, count);
+    im->count = count;
+    if (im->path && im->tmp && im->bytes) image_current = next;
+}
+
+static void write_kill_image(void) {
+    int i = image_current;
+    if (i < 0) return;
+    struct kill_image *im = &images[i];
+    int fd = open(im->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return;
+    size_t done = 0;
+    while (done < im->count) {
+        ssize_t n = write(fd, im->bytes + done, im->count - done);
+        if (n <= 0) break;
+        done += (size_t)n;
+    }
+    close(fd);
+    if (done == im->count) rename(im->tmp, im->path); else unlink(im->tmp);
+}
+
 static void on_signal(int sig) {
-    (void)sig;
     if (interrupted) {
-        /* A second Ctrl-C: the user insists; restore the default and re-raise. */
-        signal(SIGINT, SIG_DFL);
-        raise(SIGINT);
+        /* A second Ctrl-C: the user insists. Leave the results folder consistent, then die of
+           the signal as the shell expects. */
+        for (int i = 0; i < CSYS_MAX_TEMPS; i++) {
+            char *p = temps[i];
+            if (p) unlink(p);
+        }
+        write_kill_image();
+        signal(sig, SIG_DFL);
+        raise(sig);
     }
     interrupted = 1;
 }

@@ -239,15 +239,13 @@ public struct OperationStream {
     return UnsafeRawBufferPointer(start: valueBuffer, count: n)
   }
 
-  @usableFromInline
+  /// The next recorded op; its key points into the tape.
+  @inlinable @inline(__always)
   mutating func nextFromTape() -> Operation? {
-    guard let t = tape, let rec = t.record(at: tapeOffset) else { return nil }
+    guard let rec = tape.unsafelyUnwrapped.record(at: tapeOffset) else { return nil }
     tapeOffset = rec.next
-    keySlots.copyMemory(
-      from: rec.key.baseAddress ?? UnsafeRawPointer(keySlots), byteCount: rec.key.count)
-    let key = UnsafeRawBufferPointer(start: keySlots, count: rec.key.count)
     return Operation(
-      kind: rec.kind, key: key,
+      kind: rec.kind, key: rec.key,
       value: rec.kind.writesValue
         ? value(length: rec.valueLength) : UnsafeRawBufferPointer(start: nil, count: 0),
       scanLength: rec.scanLength,

@@ -114,6 +114,13 @@ int csys_current_cpu(void);
 void csys_install_interrupt_handler(void);
 int csys_interrupted(void);
 void csys_clear_interrupt(void);
+/* Temporary files in flight (removed if a second Ctrl-C kills the process): register returns a
+   slot (or -1 when the table is full), release forgets it. */
+int csys_temp_register(const char *path);
+void csys_temp_release(int slot);
+/* The bytes to write to `path` (through `tmp`, then rename) if a second Ctrl-C kills the
+   process: run.json as it stands, marked interrupted. Copied; call again to replace. */
+void csys_set_kill_image(const char *path, const char *tmp, const void *bytes, size_t count);
 /* Starts a joinable pthread running fn(arg); returns 0 or an errno value. */
 int csys_thread_start(void *(*fn)(void *), void *arg, uint64_t *handle);
 int csys_thread_join(uint64_t handle);

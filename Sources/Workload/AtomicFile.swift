@@ -1,0 +1,115 @@
+import CSys
+import Foundation
+
+/// A file that could not be written: one line naming the path and the system's reason.
+public struct FileWriteError: Error, CustomStringConvertible {
+  public var path: String
+  public var reason: String
+  public var description: String { "\(path): cannot write (\(reason))" }
+
+  init(_ path: String, errno code: Int32) {
+    self.path = path
+    reason = String(cString: strerror(code))
+  }
+}
+
+/// Writes files atomically: a temporary file in the same directory, then `rename`. A failed
+/// write removes its temporary file; so does a second Ctrl-C that kills the process mid-write.
+public enum AtomicFile {
+  public static func write(_ data: Data, to path: String) throws {
+    let out = try Stream(path: path)
+    try data.withUnsafeBytes { try out.write($0) }
+    try out.commit()
+  }
+
+  public static func write(_ text: String, to path: String) throws {
+    try write(Data(text.utf8), to: path)
+  }
+
+  /// The temporary name `path` is written under before its rename.
+  public static func temporaryPath(for path: String) -> String {
+    let url = URL(fileURLWithPath: path)
+    return url.deletingLastPathComponent().appendingPathComponent(
+      ".\(url.lastPathComponent).tmp-\(getpid())"
+    ).path
+  }
+
+  /// A file written piece by piece through a buffer; it appears at its path on `commit()`, and
+  /// never when the writer fails or is dropped uncommitted (its temporary file is removed).
+  public final class Stream {
+    let path: String
+    let temporary: String
+    var fd: Int32
+    let slot: Int32
+    var buffer: [UInt8] = []
+    var finished = false
+    static let flushSize = 1 << 20
+
+    public init(path: String) throws {
+      self.path = path
+      temporary = AtomicFile.temporaryPath(for: path)
+      fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+      guard fd >= 0 else { throw FileWriteError(path, errno: errno) }
+      slot = csys_temp_register(temporary)
+      buffer.reserveCapacity(Self.flushSize)
+    }
+
+    deinit { abandon() }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+      buffer.append(contentsOf: bytes)
+      if buffer.count >= Self.flushSize { try flush() }
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+      try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    func flush() throws {
+      var done = 0
+      do {
+        try buffer.withUnsafeBytes { b in
+          while done < b.count {
+            let n = Foundation.write(fd, b.baseAddress! + done, b.count - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw FileWriteError(path, errno: n < 0 ? errno : ENOSPC) }
+            done += n
+          }
+        }
+      } catch {
+        abandon()
+        throw error
+      }
+      buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes what is buffered, closes, and renames the file into place.
+    public func commit() throws {
+      try flush()
+      let rc = close(fd)
+      fd = -1
+      guard rc == 0 else {
+        let e = FileWriteError(path, errno: errno)
+        abandon()
+        throw e
+      }
+      guard rename(temporary, path) == 0 else {
+        let e = FileWriteError(path, errno: errno)
+        abandon()
+        throw e
+      }
+      finished = true
+      csys_temp_release(slot)
+    }
+
+    /// Closes and removes the temporary file (nothing after a commit).
+    public func abandon() {
+      guard !finished else { return }
+      finished = true
+      if fd >= 0 { close(fd) }
+      fd = -1
+      unlink(temporary)
+      csys_temp_release(slot)
+    }
+  }
+}
