@@ -60,24 +60,28 @@ public enum Compare {
   /// optional figure (bytes_per_key without keys) is no sample. With `reference`, each sample is
   /// divided by the same repeat's value for the reference engine (default variant) in the same
   /// cell, which cancels shifts that move the whole machine; the reference's own cells are left
-  /// out, and a cell without its reference row is an error.
+  /// out, and a cell without its reference row is an error. The reference row has the cell's
+  /// wrapper when the reference ran with it, else the reference's own unpartitioned one (an
+  /// `olc` engine is measured against sortedmap's `none`/`rwlock`).
   static func samples(_ file: SummaryFile, ops: Set<String>, reference: String? = nil) throws
     -> [String: [String: [Double]]]
   {
-    func identity(_ row: SummaryFile.Row, engine: String? = nil, variant: String? = nil)
-      -> String
-    {
+    func identity(_ row: SummaryFile.Row, reference: String? = nil) -> String {
       var parts: [String] = []
       for name in Compare.identity {
         var v = row[name]
-        if name == "engine", let e = engine { v = e }
-        if name == "variant", let x = variant { v = x }
+        if let e = reference {
+          if name == "engine" { v = e }
+          if name == "variant" { v = "default" }
+          if name == "wrapper" { v = "*" }
+        }
         if !v.isEmpty { parts.append(v) }
       }
       return parts.joined(separator: " ")
     }
-    // [identity + repeat: (line, [metric: value])]
-    var byRepeat: [String: (line: Int, values: [String: Double])] = [:]
+    typealias Reference = (line: Int, values: [String: Double])
+    // [reference identity + repeat: [wrapper: reference row]]
+    var byRepeat: [String: [String: Reference]] = [:]
     if let ref = reference {
       guard file.rows.contains(where: { $0["engine"] == ref }) else {
         throw SpecError(
@@ -85,10 +89,11 @@ public enum Compare {
           message:
             "no rows for engine \(ref); normalize by an engine both runs measured in every cell")
       }
-      for row in file.rows where row["engine"] == ref {
+      for row in file.rows where row["engine"] == ref && row["variant"] == "default" {
         var values: [String: Double] = [:]
         for m in metrics { values[m.column] = file.number(row, m.column) }
-        byRepeat[identity(row) + "#" + row["repeat"]] = (row.line, values)
+        byRepeat[identity(row, reference: ref) + "#" + row["repeat"], default: [:]][
+          row["wrapper"]] = (row.line, values)
       }
     }
     var out: [String: [String: [Double]]] = [:]
@@ -96,10 +101,11 @@ public enum Compare {
       if !ops.isEmpty && !ops.contains(row["op"]) { continue }
       if let ref = reference, row["engine"] == ref { continue }
       let cell = identity(row)
-      var ref: (line: Int, values: [String: Double])? = nil
+      var ref: Reference? = nil
       if let engine = reference {
-        let key = identity(row, engine: engine, variant: "default") + "#" + row["repeat"]
-        guard let r = byRepeat[key] else {
+        let rows = byRepeat[identity(row, reference: engine) + "#" + row["repeat"]] ?? [:]
+        let plain = rows.filter { !$0.key.hasPrefix("partitioned") }
+        guard let r = rows[row["wrapper"]] ?? (plain.count == 1 ? plain.first?.value : nil) else {
           throw SpecError(
             file: file.path, line: row.line, field: "--normalize-by",
             message:

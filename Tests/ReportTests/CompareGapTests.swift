@@ -69,6 +69,22 @@ import Workload
     }
   }
 
+  /// The nightly baselines' shape: art runs wrapped `olc`, the sortedmap reference `none`. Art
+  /// used to be dropped without a word (no sortedmap `olc` row); it is compared against `none`.
+  @Test func aReferenceWithAnotherWrapperStillNormalizes() throws {
+    func run(art: [Double]) -> String {
+      joined(
+        summary(ops: [50, 50, 50], p99: [9, 9, 9], engine: "sortedmap"),
+        summary(ops: art, p99: [9, 9, 9]).replacingOccurrences(of: ",none,", with: ",olc,"))
+    }
+    let result = try Compare.run(
+      baseline: run(art: [100, 100, 100]), candidate: run(art: [60, 61, 59]),
+      reference: "sortedmap")
+    let ops = try #require(result.findings.first { $0.metric == "ops_per_sec" })
+    #expect(ops.cell.contains("art default olc") && ops.verdict == .regression)
+    #expect(result.gaps.isEmpty)
+  }
+
   @Test func aZeroBaselineIsAnInfiniteChangeNotASkip() throws {
     var rows = CSV.parse(summary(ops: [100], p99: [50]))
     rows[1][Columns.summary.firstIndex(of: "p99_ns")!] = "0"
