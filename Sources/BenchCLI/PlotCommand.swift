@@ -61,13 +61,21 @@ enum Plotter {
     defer { work.remove() }
     try FileManager.default.createDirectory(
       atPath: work.path + "/plots", withIntermediateDirectories: false)
-    try FileManager.default.copyItem(
-      atPath: "plots/common.gp", toPath: work.path + "/plots/common.gp")
+    // The templates go beside the data, under the names they load each other by.
+    func template(_ name: String) throws {
+      let file = "plots/\(name).gp"
+      guard (try? FileManager.default.copyItem(atPath: file, toPath: "\(work.path)/\(file)")) != nil
+      else {
+        throw SpecError(
+          file: file, line: nil, field: "(template)",
+          message: "cannot read it; restore it from the TreeBench checkout (git checkout plots/)")
+      }
+    }
+    try template("common")
     var written: [String] = []
     for c in charts {
       let t = c.template
-      try FileManager.default.copyItem(
-        atPath: "plots/\(t).gp", toPath: work.path + "/plots/\(t).gp")
+      try template(t)
       try Data(c.text.utf8).write(to: URL(fileURLWithPath: work.path + "/\(t).dat"))
       let arguments = ["plots/\(t).gp", "\(t).dat", "\(t).svg", String(c.blocks.count), c.heading]
       if let error = Tool.failure(["gnuplot", "-c"] + arguments, in: work.path) {
