@@ -1,7 +1,8 @@
 # Shared style for TreeBench charts. Every template is called as
-#   gnuplot -e "data='DATA'; out='OUT.svg'; series=N; heading='TITLE'" plots/<chart>.gp
+#   gnuplot -c plots/<chart>.gp DATA OUT.svg N TITLE
 # where DATA holds N blocks (separated by two blank lines), each starting with a header line whose
-# first field is the series name.
+# first field is the series name. The arguments are string data: a template never splices them
+# into a command (no eval, no @macro), so a path or title cannot run anything.
 set terminal svg size 900,540 dynamic enhanced font "sans,12" background rgb "white"
 set output out
 set title heading noenhanced

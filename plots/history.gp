@@ -1,5 +1,6 @@
 # Nightly history: run-phase throughput per night (x: night number, oldest first), one line per
 # workload / engine / variant / threads; relative to the first night so every series fits one axis.
+data = ARG1; out = ARG2; series = ARG3 + 0; heading = ARG4
 load "plots/common.gp"
 set xlabel "night"
 set ylabel "ops/s relative to the first night"

@@ -1,5 +1,6 @@
 # Latency against offered load (open-loop target sweeps): p50 and p99 of the response time
 # (from the intended start), one pair of lines per engine and variant.
+data = ARG1; out = ARG2; series = ARG3 + 0; heading = ARG4
 load "plots/common.gp"
 set logscale y
 set xlabel "offered load (ops/s)"

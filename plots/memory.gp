@@ -1,4 +1,5 @@
 # Bytes per key after the load phase (jemalloc allocated growth ÷ keys), one bar per cell.
+data = ARG1; out = ARG2; series = ARG3 + 0; heading = ARG4
 load "plots/common.gp"
 set style data histograms
 set style fill solid 0.8 border -1

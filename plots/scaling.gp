@@ -1,4 +1,5 @@
 # Throughput against client threads (run phase), one line per engine and variant.
+data = ARG1; out = ARG2; series = ARG3 + 0; heading = ARG4
 load "plots/common.gp"
 set xlabel "client threads"
 set ylabel "ops/s"

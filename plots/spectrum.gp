@@ -1,4 +1,5 @@
 # Latency percentile spectrum (HdrHistogram style): x = 1/(1-percentile), log scale.
+data = ARG1; out = ARG2; series = ARG3 + 0; heading = ARG4
 load "plots/common.gp"
 set logscale x
 set logscale y

@@ -1,4 +1,5 @@
 # Throughput over time: ops/s per interval of the run phase, one line per cell.
+data = ARG1; out = ARG2; series = ARG3 + 0; heading = ARG4
 load "plots/common.gp"
 set xlabel "seconds since the phase started"
 set ylabel "ops/s"

@@ -23,10 +23,13 @@ public enum Bench {
     exit(run(Array(CommandLine.arguments.dropFirst()), engines: engines))
   }
 
-  /// Runs one command line; returns the exit status (0 ok, 1 verification failure,
-  /// 2 bad input, 130 interrupted).
+  /// Runs one command line; returns the exit status (see `ExitStatus`).
   public static func run(_ arguments: [String], engines: [EngineEntry] = builtInEngines) -> Int32 {
     self.engines = engines
+    // compare's own input errors exit 3, so that 2 means a regression there.
+    let badInput =
+      arguments.first == CompareCommand.configuration.commandName
+      ? ExitStatus.compareFailed : .badInput
     let command: ParsableCommand
     do {
       command = try BenchCommand.parseAsRoot(arguments)
@@ -39,12 +42,12 @@ public enum Bench {
       let message = BenchCommand.message(for: error)
       let line = message.split(separator: "\n").first.map(String.init) ?? message
       fail("\(line) (see bench --help)")
-      return 2
+      return badInput.code
     }
     do {
       var c = command
       try c.run()
-      return 0
+      return ExitStatus.ok.code
     } catch let e as BenchExit {
       return e.code
     } catch  where BenchCommand.exitCode(for: error) == .success {
@@ -52,12 +55,16 @@ public enum Bench {
       return 0
     } catch {
       fail("\(error)")
-      return 2
+      return badInput.code
     }
   }
 
   static func fail(_ message: String) {
     FileHandle.standardError.write(Data("bench: error: \(message)\n".utf8))
+  }
+
+  static func warn(_ message: String) {
+    FileHandle.standardError.write(Data("bench: warning: \(message)\n".utf8))
   }
 
   static func entry(named name: String) -> EngineEntry? {

@@ -7,12 +7,18 @@ struct CompareCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "compare",
     abstract:
-      "Compare two runs cell by cell; exit 0 (no significant change), 2 (a regression) or 4 (improvements only).",
+      "Compare two runs cell by cell; exit 0 (no significant change), 2 (a regression), 3 (could not compare) or 4 (improvements only).",
     discussion: """
       Cells match on workload, engine, variant, wrapper, threads, target, placement, phase and op; \
       repeats are samples. Metrics: ops_per_sec (higher is better), p50_ns, p99_ns, p999_ns and \
       bytes_per_key (lower is better). With 3 or more repeats on both sides a change counts only \
-      when the whole 95 % bootstrap interval of the median ratio lies beyond the threshold.
+      when the whole 95 % bootstrap interval of the median ratio lies beyond the threshold. \
+      A value that is not a finite, non-negative number, a cut or edited summary.csv, an \
+      interrupted or failed run, and cells or figures only one side has are not compared: they \
+      exit 3 (the cells are listed with the table).
+
+      Exit status:
+      \(ExitStatus.compareTable)
       """)
 
   @Argument(help: "Baseline results folder (or its summary.csv).")
@@ -41,6 +47,13 @@ struct CompareCommand: ParsableCommand {
   )
   var normalizeBy: String?
 
+  @Flag(
+    name: .customLong("allow-partial"),
+    help:
+      "Compare an interrupted or failed run, and cells or figures only one side has (still listed, with a warning); the exit status then covers what was compared."
+  )
+  var allowPartial = false
+
   func run() throws {
     guard ["text", "markdown", "csv"].contains(format) else {
       throw SpecError(
@@ -50,8 +63,10 @@ struct CompareCommand: ParsableCommand {
     var perMetric: [String: Double] = [:]
     let known = Compare.metrics.map(\.column)
     for t in threshold {
-      let parts = t.split(separator: "=", maxSplits: 1).map(String.init)
-      guard let pct = Double(parts.last!), pct >= 0, parts.count == 1 || known.contains(parts[0])
+      let parts = t.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(
+        String.init)
+      guard let pct = Double(parts.last ?? ""), pct.isFinite, pct >= 0,
+        parts.count == 1 || known.contains(parts[0])
       else {
         throw SpecError(
           file: "--threshold", line: nil, field: t,
@@ -61,28 +76,46 @@ struct CompareCommand: ParsableCommand {
       }
       if parts.count == 1 { defaultThreshold = pct / 100 } else { perMetric[parts[0]] = pct / 100 }
     }
-    let findings = Compare.run(
-      baseline: try summary(baseline), candidate: try summary(candidate),
-      defaultThreshold: defaultThreshold, thresholds: perMetric, ops: Set(op),
-      reference: normalizeBy)
-    if findings.isEmpty {
+    let base = try ResultsFolder(baseline)
+    let cand = try ResultsFolder(candidate)
+    for (path, folder) in [(baseline, base), (candidate, cand)] {
+      guard let why = folder.incomplete else { continue }
+      guard allowPartial else {
+        throw SpecError(
+          file: path, line: nil, field: "status",
+          message: "\(why); rerun it, or pass --allow-partial to compare what it has")
+      }
+      Bench.warn("\(path): \(why); comparing what it has (--allow-partial)")
+    }
+    let result = try Compare.run(
+      baseline: base.summary, candidate: cand.summary, defaultThreshold: defaultThreshold,
+      thresholds: perMetric, ops: Set(op), reference: normalizeBy)
+    if result.findings.isEmpty && result.gaps.isEmpty {
+      throw SpecError(
+        file: candidate, line: nil, field: op.isEmpty ? "summary.csv" : "--op",
+        message: "neither run has rows to compare; check --op against the summary's op column")
+    }
+    print(Compare.render(result, format: format), terminator: "")
+    if result.findings.isEmpty {
       throw SpecError(
         file: candidate, line: nil, field: "summary.csv",
         message: "no cell matches the baseline's; compare runs of the same workload and engines")
     }
-    print(Compare.render(findings, format: format), terminator: "")
-    let code = Compare.exitCode(findings)
-    if code != 0 { throw BenchExit(code: code) }
-  }
-
-  /// The summary.csv text of a results folder or file.
-  func summary(_ path: String) throws -> String {
-    let file = path.hasSuffix(".csv") ? path : "\(path)/summary.csv"
-    guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-      throw SpecError(
-        file: file, line: nil, field: "(file)",
-        message: "cannot read it; give a results folder such as results/20261122-101500-ycsb-a")
+    if !result.gaps.isEmpty {
+      let what = "\(result.gaps.count) cells or figures only on one side (listed above)"
+      guard allowPartial else {
+        throw SpecError(
+          file: candidate, line: nil, field: "summary.csv",
+          message:
+            "\(what); compare runs of the same workload, engines and threads, or pass --allow-partial"
+        )
+      }
+      Bench.warn("\(candidate): \(what), not compared (--allow-partial)")
     }
-    return text
+    switch result.verdict {
+    case .regression: throw BenchExit(.regression)
+    case .improvement: throw BenchExit(.improvements)
+    case .unchanged: break
+    }
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Workload
 
 /// Compares two runs' `summary.csv` cell by cell and decides, per metric, whether the candidate
 /// regressed or improved beyond a threshold, with a bootstrap confidence interval on the ratio of
@@ -35,49 +36,97 @@ public enum Compare {
     public var verdict: Verdict
   }
 
-  /// Per-cell samples (one per repeat) of each metric, from a summary.csv text:
-  /// [cell: [metric: samples]]. With `reference`, each sample is divided by the same repeat's
-  /// value for the reference engine (default variant) in the same cell, which cancels shifts
-  /// that move the whole machine; the reference's own cells are left out.
-  static func samples(_ text: String, ops: Set<String>, reference: String? = nil)
+  /// A cell, or one figure of a cell, that only one side has: listed, never silently dropped.
+  public struct Gap: Sendable, Equatable {
+    public var cell: String
+    /// nil when the whole cell is missing on the other side.
+    public var metric: String?
+    public var onlyIn: Side
+  }
+  public enum Side: String, Sendable { case baseline, candidate }
+
+  /// What a comparison found: the compared figures, and what could not be compared.
+  public struct Comparison: Sendable {
+    public var findings: [Finding]
+    public var gaps: [Gap]
+    /// Regression when anything regressed, improvement when only improvements, else unchanged.
+    public var verdict: Verdict {
+      findings.contains { $0.verdict == .regression }
+        ? .regression : findings.contains { $0.verdict == .improvement } ? .improvement : .unchanged
+    }
+  }
+
+  /// Per-cell samples (one per repeat) of each metric: [cell: [metric: samples]]. An empty
+  /// optional figure (bytes_per_key without keys) is no sample. With `reference`, each sample is
+  /// divided by the same repeat's value for the reference engine (default variant) in the same
+  /// cell, which cancels shifts that move the whole machine; the reference's own cells are left
+  /// out, and a cell without its reference row is an error. The reference row has the cell's
+  /// wrapper when the reference ran with it, else the reference's own unpartitioned one (an
+  /// `olc` engine is measured against sortedmap's `none`/`rwlock`).
+  static func samples(_ file: SummaryFile, ops: Set<String>, reference: String? = nil) throws
     -> [String: [String: [Double]]]
   {
-    let rows = CSV.records(text)
-    func field(_ row: [String: String], _ name: String) -> String { row[name] ?? "" }
-    func identity(_ row: [String: String], engine: String? = nil, variant: String? = nil)
-      -> String
-    {
+    func identity(_ row: SummaryFile.Row, reference: String? = nil) -> String {
       var parts: [String] = []
       for name in Compare.identity {
-        var v = field(row, name)
-        if name == "engine", let e = engine { v = e }
-        if name == "variant", let x = variant { v = x }
+        var v = row[name]
+        if let e = reference {
+          if name == "engine" { v = e }
+          if name == "variant" { v = "default" }
+          if name == "wrapper" { v = "*" }
+        }
         if !v.isEmpty { parts.append(v) }
       }
       return parts.joined(separator: " ")
     }
-    // [identity + repeat: [metric: value]]
-    var byRepeat: [String: [String: Double]] = [:]
-    for row in rows where reference != nil {
-      for m in metrics {
-        if let v = Double(field(row, m.column)) {
-          byRepeat[identity(row) + "#" + field(row, "repeat"), default: [:]][m.column] = v
-        }
+    typealias Reference = (line: Int, values: [String: Double])
+    // [reference identity + repeat: [wrapper: reference row]]
+    var byRepeat: [String: [String: Reference]] = [:]
+    if let ref = reference {
+      guard file.rows.contains(where: { $0["engine"] == ref }) else {
+        throw SpecError(
+          file: file.path, line: nil, field: "--normalize-by",
+          message:
+            "no rows for engine \(ref); normalize by an engine both runs measured in every cell")
+      }
+      for row in file.rows where row["engine"] == ref && row["variant"] == "default" {
+        var values: [String: Double] = [:]
+        for m in metrics { values[m.column] = file.number(row, m.column) }
+        byRepeat[identity(row, reference: ref) + "#" + row["repeat"], default: [:]][
+          row["wrapper"]] = (row.line, values)
       }
     }
     var out: [String: [String: [Double]]] = [:]
-    for row in rows {
-      if !ops.isEmpty && !ops.contains(field(row, "op")) { continue }
-      if let ref = reference, field(row, "engine") == ref { continue }
+    for row in file.rows {
+      if !ops.isEmpty && !ops.contains(row["op"]) { continue }
+      if let ref = reference, row["engine"] == ref { continue }
       let cell = identity(row)
-      let refKey = reference.map {
-        identity(row, engine: $0, variant: "default") + "#" + field(row, "repeat")
+      var ref: Reference? = nil
+      if let engine = reference {
+        let rows = byRepeat[identity(row, reference: engine) + "#" + row["repeat"]] ?? [:]
+        let plain = rows.filter { !$0.key.hasPrefix("partitioned") }
+        guard let r = rows[row["wrapper"]] ?? (plain.count == 1 ? plain.first?.value : nil) else {
+          throw SpecError(
+            file: file.path, line: row.line, field: "--normalize-by",
+            message:
+              "no \(engine) (default variant) row for this cell and repeat \(row["repeat"]); normalize by an engine every cell ran with"
+          )
+        }
+        ref = r
       }
+      if out[cell] == nil { out[cell] = [:] }
       for m in metrics {
-        guard var v = Double(field(row, m.column)) else { continue }
-        if let k = refKey {
-          guard let r = byRepeat[k]?[m.column], r > 0 else { continue }
-          v /= r
+        guard var v = file.number(row, m.column) else { continue }
+        if let r = ref {
+          guard let d = r.values[m.column] else { continue }
+          guard d > 0 else {
+            throw SpecError(
+              file: file.path, line: r.line, field: m.column,
+              message:
+                "the reference engine's value is 0, so nothing can be divided by it; pick another --normalize-by engine"
+            )
+          }
+          v /= d
         }
         out[cell, default: [:]][m.column, default: []].append(v)
       }
@@ -85,44 +134,62 @@ public enum Compare {
     return out
   }
 
-  /// Compares `candidate` against `baseline` (summary.csv texts). `thresholds` are relative
-  /// changes (0.05 = 5 %) per metric column; `defaultThreshold` covers the rest. `ops` limits
-  /// the comparison to those op rows (`all`, `read`, …); empty compares every row. `reference`
-  /// compares every engine relative to that engine in the same run (see `samples`).
+  /// Compares `candidate` against `baseline`. `thresholds` are relative changes (0.05 = 5 %)
+  /// per metric column; `defaultThreshold` covers the rest. `ops` limits the comparison to
+  /// those op rows (`all`, `read`, …); empty compares every row. `reference` compares every
+  /// engine relative to that engine in the same run (see `samples`). Cells and figures only one
+  /// side has come back as gaps.
   public static func run(
-    baseline: String, candidate: String, defaultThreshold: Double = 0.05,
+    baseline: SummaryFile, candidate: SummaryFile, defaultThreshold: Double = 0.05,
     thresholds: [String: Double] = [:], ops: Set<String> = [], reference: String? = nil
-  ) -> [Finding] {
-    let base = samples(baseline, ops: ops, reference: reference)
-    let cand = samples(candidate, ops: ops, reference: reference)
-    var findings: [Finding] = []
+  ) throws -> Comparison {
+    let base = try samples(baseline, ops: ops, reference: reference)
+    let cand = try samples(candidate, ops: ops, reference: reference)
+    var result = Comparison(findings: [], gaps: [])
+    for cell in cand.keys.sorted() where base[cell] == nil {
+      result.gaps.append(Gap(cell: cell, metric: nil, onlyIn: .candidate))
+    }
     for cell in base.keys.sorted() {
-      guard let c = cand[cell] else { continue }
+      guard let c = cand[cell] else {
+        result.gaps.append(Gap(cell: cell, metric: nil, onlyIn: .baseline))
+        continue
+      }
       for m in metrics {
-        guard let b = base[cell]?[m.column], let x = c[m.column], !b.isEmpty, !x.isEmpty else {
-          continue
+        let (b, x) = (base[cell]?[m.column] ?? [], c[m.column] ?? [])
+        if b.isEmpty != x.isEmpty {
+          result.gaps.append(
+            Gap(cell: cell, metric: m.column, onlyIn: b.isEmpty ? .candidate : .baseline))
         }
-        let (mb, mx) = (median(b), median(x))
-        guard mb > 0 else { continue }
-        let ratio = mx / mb
-        let interval = b.count >= 3 && x.count >= 3 ? bootstrap(b, x) : nil
-        let t = thresholds[m.column] ?? defaultThreshold
-        // Worse means lower throughput or higher latency/bytes; the whole interval must clear
-        // the threshold (or, without repeats, the ratio itself).
-        let (lo, hi) = (interval?.lowerBound ?? ratio, interval?.upperBound ?? ratio)
-        let verdict: Verdict
-        if m.higherIsBetter {
-          verdict = hi < 1 - t ? .regression : lo > 1 + t ? .improvement : .unchanged
-        } else {
-          verdict = lo > 1 + t ? .regression : hi < 1 - t ? .improvement : .unchanged
-        }
-        findings.append(
-          Finding(
-            cell: cell, metric: m.column, baseline: mb, candidate: mx, ratio: ratio,
-            interval: interval, verdict: verdict))
+        guard !b.isEmpty, !x.isEmpty else { continue }
+        result.findings.append(
+          finding(cell, m, b, x, threshold: thresholds[m.column] ?? defaultThreshold))
       }
     }
-    return findings
+    return result
+  }
+
+  /// One metric of one cell. A zero baseline median makes any non-zero candidate an infinite
+  /// change (not a skipped one).
+  static func finding(
+    _ cell: String, _ m: Metric, _ b: [Double], _ x: [Double], threshold t: Double
+  )
+    -> Finding
+  {
+    let (mb, mx) = (median(b), median(x))
+    let ratio = mb > 0 ? mx / mb : mx > 0 ? Double.infinity : 1
+    let interval = mb > 0 && b.count >= 3 && x.count >= 3 ? bootstrap(b, x) : nil
+    // Worse means lower throughput or higher latency/bytes; the whole interval must clear the
+    // threshold (or, without repeats, the ratio itself).
+    let (lo, hi) = (interval?.lowerBound ?? ratio, interval?.upperBound ?? ratio)
+    let verdict: Verdict
+    if m.higherIsBetter {
+      verdict = hi < 1 - t ? .regression : lo > 1 + t ? .improvement : .unchanged
+    } else {
+      verdict = lo > 1 + t ? .regression : hi < 1 - t ? .improvement : .unchanged
+    }
+    return Finding(
+      cell: cell, metric: m.column, baseline: mb, candidate: mx, ratio: ratio, interval: interval,
+      verdict: verdict)
   }
 
   static func median(_ v: [Double]) -> Double {
@@ -146,47 +213,5 @@ public enum Compare {
     ratios.sort()
     guard !ratios.isEmpty else { return 1...1 }
     return ratios[Int(0.025 * Double(ratios.count))]...ratios[Int(0.975 * Double(ratios.count - 1))]
-  }
-
-  /// The exit status for nightly CI: 2 when anything regressed, 4 when only improvements, else 0
-  /// (package-benchmark's convention).
-  public static func exitCode(_ findings: [Finding]) -> Int32 {
-    findings.contains { $0.verdict == .regression }
-      ? 2 : findings.contains { $0.verdict == .improvement } ? 4 : 0
-  }
-
-  /// The findings as text, markdown (for a CI summary) or CSV; unchanged rows only in CSV.
-  public static func render(_ findings: [Finding], format: String) -> String {
-    func pct(_ r: Double) -> String { String(format: "%+.1f%%", (r - 1) * 100) }
-    func ci(_ f: Finding) -> String {
-      f.interval.map { "[\(pct($0.lowerBound)), \(pct($0.upperBound))]" } ?? "n<3"
-    }
-    let changed = findings.filter { $0.verdict != .unchanged }
-    switch format {
-    case "csv":
-      return CSV.render(
-        header: ["cell", "metric", "baseline", "candidate", "change", "ci95", "verdict"],
-        rows: findings.map {
-          [
-            $0.cell, $0.metric, String($0.baseline), String($0.candidate), pct($0.ratio), ci($0),
-            $0.verdict.rawValue,
-          ]
-        })
-    case "markdown":
-      var out =
-        "| cell | metric | baseline | candidate | change | 95 % CI | verdict |\n|---|---|---:|---:|---:|---|---|\n"
-      for f in changed {
-        out +=
-          "| \(f.cell) | \(f.metric) | \(f.baseline) | \(f.candidate) | \(pct(f.ratio)) | \(ci(f)) | **\(f.verdict.rawValue)** |\n"
-      }
-      return out + "\n\(findings.count) comparisons, \(changed.count) significant.\n"
-    default:
-      var out = ""
-      for f in changed {
-        out +=
-          "\(f.verdict.rawValue.uppercased()): \(f.cell) \(f.metric) \(f.baseline) -> \(f.candidate) (\(pct(f.ratio)), CI \(ci(f)))\n"
-      }
-      return out + "\(findings.count) comparisons, \(changed.count) significant.\n"
-    }
   }
 }

@@ -9,18 +9,42 @@ public enum PlotData {
     public var heading: String
     public var blocks: [(title: String, rows: [[String]])]
 
-    /// The blocks in gnuplot's format.
+    /// The blocks in gnuplot's format. Titles are data (`title columnheader`), never code.
     public var text: String {
       blocks.map { b in
-        let t = b.title.replacingOccurrences(of: "\"", with: "'")
         // Two names per block: the load chart draws p50 and p99 lines; others use the first.
-        let header = template == "load" ? "\"\(t) p50\" \"\(t) p99\"\n" : "\"\(t)\" \"\(t)\"\n"
+        let header =
+          template == "load"
+          ? "\(quoted(b.title + " p50")) \(quoted(b.title + " p99"))\n"
+          : "\(quoted(b.title)) \(quoted(b.title))\n"
         return header + b.rows.map { $0.joined(separator: " ") }.joined(separator: "\n")
       }.joined(separator: "\n\n\n") + "\n"
     }
   }
 
-  /// A results folder's CSV rows as dictionaries.
+  /// A string as one double-quoted field of a gnuplot data file, shown as written: gnuplot
+  /// reads backslash escapes there and has no escape for `"`, so backslashes are doubled, `"`
+  /// becomes `'`, and line breaks and other control characters (which would end the record)
+  /// become spaces.
+  public static func quoted(_ s: String) -> String {
+    var out = "\""
+    for c in s {
+      if c == "\\" {
+        out += "\\\\"
+      } else if c == "\"" {
+        out += "'"
+      } else if c.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        || c.isNewline
+      {
+        out += " "
+      } else {
+        out.append(c)
+      }
+    }
+    return out + "\""
+  }
+
+  /// A results folder's CSV rows as dictionaries (lenient: timeseries.csv only draws lines).
   static func rows(_ dir: String, _ file: String) -> [[String: String]] {
     guard let text = try? String(contentsOfFile: "\(dir)/\(file)", encoding: .utf8) else {
       return []
@@ -29,9 +53,9 @@ public enum PlotData {
   }
 
   /// The charts the folders have data for, series named by cell (and by run when several).
-  public static func charts(_ dirs: [String]) -> [Chart] {
+  public static func charts(_ runs: [ResultsFolder]) -> [Chart] {
     func prefix(_ dir: String) -> String {
-      dirs.count > 1 ? (dir as NSString).lastPathComponent + " " : ""
+      runs.count > 1 ? (dir as NSString).lastPathComponent + " " : ""
     }
     func cell(_ r: [String: String], threads: Bool = true) -> String {
       var s = "\(r["engine"] ?? "") \(r["variant"] ?? "")"
@@ -51,7 +75,8 @@ public enum PlotData {
     var load = Chart(template: "load", heading: "Response time against offered load", blocks: [])
     var memory = Chart(template: "memory", heading: "Bytes per key after the load", blocks: [])
     var bars: [[String]] = []
-    for dir in dirs {
+    for run in runs {
+      let dir = run.directory
       let p = prefix(dir)
       var series: [String: [[String]]] = [:]
       for r in rows(dir, "timeseries.csv") where r["phase"] == "run" && r["repeat"] == "0" {
@@ -71,7 +96,7 @@ public enum PlotData {
         }
         if !points.isEmpty { spectrum.blocks.append((p + String(f.dropLast(4)), points)) }
       }
-      let summary = rows(dir, "summary.csv")
+      let summary = run.summary.rows.map(\.fields)
       var byThreads: [String: [Int: [Double]]] = [:]
       var byTarget: [String: [Double: (Double, Double)]] = [:]
       var bytes: [String: [Double]] = [:]
@@ -104,38 +129,9 @@ public enum PlotData {
             points.keys.sorted().map { [String($0), String(points[$0]!.0), String(points[$0]!.1)] }
           ))
       }
-      bars += bytes.keys.sorted().map { ["\"\($0)\"", String(Compare.median(bytes[$0]!))] }
+      bars += bytes.keys.sorted().map { [quoted($0), String(Compare.median(bytes[$0]!))] }
     }
     if !bars.isEmpty { memory.blocks = [("bytes per key", bars)] }
     return [throughput, spectrum, scaling, load, memory].filter { !$0.blocks.isEmpty }
-  }
-
-  /// A self-contained `report.html`: run metadata, the run-phase summary and every chart.
-  public static func html(dirs: [String], charts: [String]) -> String {
-    func esc(_ s: String) -> String {
-      s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-    }
-    var out = """
-      <!doctype html><html><head><meta charset="utf-8"><title>TreeBench report</title>
-      <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}
-      td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}img{max-width:100%}</style>
-      </head><body><h1>TreeBench report</h1>\n
-      """
-    for dir in dirs {
-      out += "<h2>\(esc((dir as NSString).lastPathComponent))</h2>\n<table><tr>"
-      let cols = [
-        "engine", "variant", "wrapper", "threads", "target", "phase", "op", "ops_per_sec", "p50_ns",
-        "p99_ns",
-        "p999_ns", "bytes_per_key",
-      ]
-      out += cols.map { "<th>\($0)</th>" }.joined() + "</tr>\n"
-      for r in rows(dir, "summary.csv")
-      where r["op"] == "all" || (r["op"] ?? "").hasPrefix("intended-") {
-        out += "<tr>" + cols.map { "<td>\(esc(r[$0] ?? ""))</td>" }.joined() + "</tr>\n"
-      }
-      out += "</table>\n"
-    }
-    for c in charts { out += "<h2>\(esc(c))</h2><img src=\"\(c).svg\" alt=\"\(esc(c))\">\n" }
-    return out + "</body></html>\n"
   }
 }
