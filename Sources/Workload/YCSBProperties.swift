@@ -308,7 +308,14 @@ public enum YCSBProperties {
       "zipfian": ["zipfianconstant"], "latest": ["zipfianconstant"],
     ]
     for k in parameters[values["requestdistribution"]?.value ?? "uniform"] ?? [] {
-      if let p = values[k], let path = direct[k] { set(path, p.value, p.line) }
+      guard let p = values[k], let path = direct[k] else { continue }
+      // CoreWorkload ignores zipfianconstant (always 0.99); TreeBench honours θ in (0, 1) as an
+      // extension, and runs YCSB's 0.99 for any other value YCSB would accept, with a warning.
+      if k == "zipfianconstant", let v = Double(p.value), !(v > 0 && v < 1) {
+        notModelled(p, "Gray's sampler needs 0 < θ < 1; running θ = 0.99, as YCSB always does")
+        continue
+      }
+      set(path, p.value, p.line)
     }
     try applyMix(values, to: &node, file: file, notes: &notes)
     try applyFields(values, to: &node, file: file, notes: &notes)

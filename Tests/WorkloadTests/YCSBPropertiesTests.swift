@@ -199,4 +199,17 @@ import Testing
     let all = try lengths(mix + "writeallfields=true\nfieldcount=3\nfieldlength=7\n")
     #expect(all == [.update: [21], .rmw: [21], .insert: [21]])
   }
+
+  @Test func zipfianConstantOutsideGraysRangeRunsYCSBs() throws {
+    let s = try WorkloadLoader.parse(
+      "requestdistribution=zipfian\nzipfianconstant=1.2\n", file: "w")
+    #expect(s.requestDistribution == .scrambledZipfian(constant: 0.99))
+    #expect(s.notModelled == ["zipfianconstant=1.2"])
+    #expect(
+      s.warnings == [
+        "w:2: zipfianconstant=1.2 is not modelled: Gray's sampler needs 0 < θ < 1; running θ = 0.99, as YCSB always does"
+      ])
+    let t = try WorkloadLoader.parse("requestdistribution=latest\nzipfianconstant=0.5\n", file: "w")
+    #expect(t.requestDistribution == .latest(constant: 0.5) && t.warnings.isEmpty)  // the extension
+  }
 }
