@@ -50,7 +50,7 @@ struct RunCommand: ParsableCommand {
     let tape = try trace.map { try TraceTape.read(path: $0) }
     var spec: WorkloadSpec
     if let file {
-      spec = try WorkloadLoader.load(path: file, overrides: property)
+      spec = try loadWorkload(file, overrides: property)
     } else if let trace {
       spec = try WorkloadLoader.parse("name: trace\n", file: trace + ".yaml", overrides: property)
       spec.file = trace  // errors name the trace, not the synthetic spec
@@ -165,7 +165,7 @@ struct ValidateCommand: ParsableCommand {
   @Option(name: .customShort("p"), help: "Override, as for run.") var property: [String] = []
 
   func run() throws {
-    let spec = try WorkloadLoader.load(path: file, overrides: property)
+    let spec = try loadWorkload(file, overrides: property)
     let engines = try Planner.engines(for: spec, flags: engine)
     let cells = try Planner.cells(spec: spec, engines: engines, threads: spec.threads, trace: nil)
     let mix = OpKind.allCases.compactMap { k in spec.mix[k].map { "\(k.name) \($0)" } }.joined(
@@ -231,7 +231,7 @@ struct GenerateCommand: ParsableCommand {
   @Option(name: .customShort("p"), help: "Override, as for run.") var property: [String] = []
 
   func run() throws {
-    let spec = try WorkloadLoader.load(path: file, overrides: property)
+    let spec = try loadWorkload(file, overrides: property)
     let f = format ?? (out.hasSuffix(".csv") ? "csv" : "binary")
     guard let fmt = TraceWriter.Format(rawValue: f) else {
       throw ValidationError("--format must be csv or binary")
@@ -265,4 +265,12 @@ struct EnvCommand: ParsableCommand {
       Env(environment: .capture(), timer: TimerRecord(timer, overhead: timer.measureOverhead())))
     print(String(decoding: data, as: UTF8.self))
   }
+}
+
+/// Loads a workload file and prints the warnings its reading gave, one line each, on stderr
+/// (they are also kept in the spec, so run.json records them).
+func loadWorkload(_ path: String, overrides: [String]) throws -> WorkloadSpec {
+  let spec = try WorkloadLoader.load(path: path, overrides: overrides)
+  for w in spec.warnings { FileHandle.standardError.write(Data("bench: warning: \(w)\n".utf8)) }
+  return spec
 }

@@ -14,12 +14,22 @@ public struct KeyChooser: Sendable {
   @usableFromInline var b: Double = 0  // hotspot op fraction
   @usableFromInline let math = FastMath.shared
 
-  /// YCSB's scrambled zipfian draws from a fixed space of 10^10 ranks, then hashes into range.
-  public static let scrambledItemCount: UInt64 = 10_000_000_000
+  /// Scrambled: the key space the ranks are hashed into (YCSB's `itemcount`).
+  @usableFromInline var items: UInt64 = 1
+
+  /// YCSB's ScrambledZipfianGenerator draws ranks from a ZipfianGenerator over
+  /// [0, ITEM_COUNT = 10^10], inclusive: 10^10 + 1 items...
+  public static let scrambledItemCount: UInt64 = 10_000_000_001
+  /// ...with ζ fixed at its precomputed ZETAN = ζ(10^10, 0.99) for θ = 0.99.
+  public static let scrambledZetaN = 26.46902820178302
+  /// Redraws allowed for a scrambled key beyond the newest record before falling back to the
+  /// hash modulo the live count (reached only when expected inserts dwarf the records).
+  public static let scrambledRedraws = 1024
 
   /// - Parameters:
   ///   - records: records loaded before the run.
-  ///   - space: key numbers the run may touch (records + expected inserts), sizing zipfian.
+  ///   - space: key numbers the run may touch (records + expected inserts: CoreWorkload's
+  ///     `recordcount + expectednewkeys`), sizing zipfian and, plus one, the scrambled key space.
   ///   - start: first key for `sequential` (threads start at different offsets).
   public init(_ d: RequestDistribution, records: UInt64, space: UInt64, start: UInt64 = 0) {
     let n = max(records, 1)
@@ -32,11 +42,16 @@ public struct KeyChooser: Sendable {
       kind = .zipfian
       zipf = Zipfian(n: max(space, 1), theta: c)
     case .scrambledZipfian(let c):
+      // CoreWorkload: ScrambledZipfianGenerator(insertstart, insertstart + insertcount +
+      // expectednewkeys), whose bounds are inclusive: space + 1 keys.
       kind = .scrambled
-      zipf = Zipfian(n: Self.scrambledItemCount, theta: c)
+      zipf = Zipfian(
+        n: Self.scrambledItemCount, theta: c, zetaN: c == 0.99 ? Self.scrambledZetaN : nil)
+      items = space + 1
     case .latest(let c):
+      // SkewedLatestGenerator builds ZipfianGenerator(lastValue) over recordcount − 1 items.
       kind = .latest
-      zipf = Zipfian(n: n, theta: c)
+      zipf = Zipfian(n: max(n - 1, 1), theta: c)
     case .hotspot(let data, let op):
       kind = .hotspot
       a = data
@@ -49,6 +64,11 @@ public struct KeyChooser: Sendable {
       a = log(skew) / log(1 - skew)
     }
   }
+
+  /// ScrambledZipfianGenerator's key for a zipfian rank: FNV-64 (YCSB's `Utils.fnvhash64`) of
+  /// the rank, modulo the key space.
+  @inlinable @inline(__always)
+  func scrambledKey(rank: UInt64) -> UInt64 { ycsbFNVHash64(rank) % items }
 
   /// The next key number in [0, count).
   @inlinable @inline(__always)
@@ -69,10 +89,19 @@ public struct KeyChooser: Sendable {
       }
       return rng.next(below: c)
     case .scrambled:
+      // CoreWorkload.nextKeynum: a key beyond the newest record is redrawn.
+      for _ in 0..<Self.scrambledRedraws {
+        let k = scrambledKey(rank: zipf.unsafelyUnwrapped.rank(rng.nextDouble()))
+        if k < c { return k }
+      }
       return ycsbFNVHash64(zipf.unsafelyUnwrapped.rank(rng.nextDouble())) % c
     case .latest:
-      if zipf.unsafelyUnwrapped.n < c { zipf!.grow(to: c) }
-      return c - 1 - min(zipf.unsafelyUnwrapped.rank(rng.nextDouble()), c - 1)
+      // SkewedLatestGenerator: last − zipf(last), ζ grown with the count (η as YCSB keeps it),
+      // so the newest key is the hottest and key 0 is never drawn once a record is inserted.
+      let last = c - 1
+      if last == 0 { return 0 }
+      if zipf.unsafelyUnwrapped.n < last { zipf!.grow(to: last) }
+      return last - min(zipf.unsafelyUnwrapped.rank(rng.nextDouble()), last - 1)
     case .hotspot:
       let hot = UInt64(Double(c) * a)
       if hot > 0 && (rng.nextDouble() < b || hot >= c) { return rng.next(below: hot) }

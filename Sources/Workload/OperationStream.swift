@@ -77,7 +77,9 @@ public struct OperationStream {
   @usableFromInline var chooser: KeyChooser
   @usableFromInline let encoder: KeyEncoder
   @usableFromInline let valueSizes: SizeChooser
-  @usableFromInline let scanSizes: SizeChooser
+  /// Per op kind (by raw value), the size its pending op carries: the insert value, the update
+  /// or rmw value (`updateValueSize`), the scan length, or a constant 0 that draws nothing.
+  @usableFromInline let sizesByKind: [SizeChooser]
   @usableFromInline let listing: ListSpec
   /// The op mix as cumulative bounds on the 64-bit random range, for the kinds it contains.
   @usableFromInline let mix: [(bound: UInt64, kind: OpKind)]
@@ -106,7 +108,8 @@ public struct OperationStream {
   init(spec: WorkloadSpec, phase: Phase, thread: Int, threads: Int, tape: TraceTape.Section?) {
     encoder = KeyEncoder(spec.keyShape, hashed: !spec.orderedInserts)
     let keyCapacity = tape?.maxKeyLength ?? encoder.bufferSize
-    let valueCapacity = max(spec.valueSize.maximum, tape?.maxValueLength ?? 0)
+    let valueCapacity = max(
+      spec.valueSize.maximum, spec.updateValueSize?.maximum ?? 0, tape?.maxValueLength ?? 0)
     keyStride = (max(keyCapacity, 1) + 63) & ~63
     buffers = StreamBuffers(
       batch: Self.batchSize, keyStride: keyStride, valueCapacity: valueCapacity)
@@ -123,8 +126,18 @@ public struct OperationStream {
     threadIndex = UInt64(thread)
     threadCount = UInt64(threads)
     isLoad = phase == .load
-    valueSizes = SizeChooser(spec.valueSize)
-    scanSizes = SizeChooser(spec.scanLength)
+    let valueSizes = SizeChooser(spec.valueSize)
+    self.valueSizes = valueSizes
+    let updateSizes = SizeChooser(spec.updateValueSize ?? spec.valueSize)
+    let scanSizes = SizeChooser(spec.scanLength)
+    sizesByKind = OpKind.allCases.map { k in
+      switch k {
+      case .insert: return valueSizes
+      case .update, .rmw: return updateSizes
+      case .scan: return scanSizes
+      case .read, .delete, .list: return SizeChooser(.constant(0))
+      }
+    }
     listing = spec.list
     let space = UInt64(spec.records + spec.expectedRunInserts)
     let start = UInt64(spec.records) * UInt64(thread) / UInt64(max(threads, 1))
@@ -219,9 +232,7 @@ public struct OperationStream {
     } else {
       k = chooser.next(&rng, count: liveCount)  // the one request-distribution draw
     }
-    let size =
-      kind.writesValue ? valueSizes.next(&rng) : kind == .scan ? scanSizes.next(&rng) : 0
-    return PendingOp(kind: kind, number: k, size: size)
+    return PendingOp(kind: kind, number: k, size: sizesByKind[kind.rawValue].next(&rng))
   }
 
   @inlinable @inline(__always)

@@ -8,8 +8,16 @@ public enum WorkloadLoader {
       throw SpecError(
         file: path, line: nil, field: "(file)", message: "cannot read the file; check the path")
     }
-    let text = String(decoding: data, as: UTF8.self)
+    // YCSB's Client reads a property file with Properties.load(InputStream): ISO 8859-1.
+    let text =
+      isYAML(path)
+      ? String(decoding: data, as: UTF8.self)
+      : String(String.UnicodeScalarView(data.map { Unicode.Scalar($0) }))
     return try parse(text, file: path, overrides: overrides)
+  }
+
+  static func isYAML(_ file: String) -> Bool {
+    file.hasSuffix(".yaml") || file.hasSuffix(".yml")
   }
 
   /// Parses spec text. Files ending in `.yaml`/`.yml` are YAML; anything else is read as YCSB
@@ -17,21 +25,34 @@ public enum WorkloadLoader {
   public static func parse(_ text: String, file: String, overrides: [String] = []) throws
     -> WorkloadSpec
   {
-    let isYAML = file.hasSuffix(".yaml") || file.hasSuffix(".yml")
+    let isYAML = isYAML(file)
     var node: SpecNode
+    var notes = YCSBProperties.Notes()
     if isYAML {
       node = try SpecNode.parseYAML(text, file: file)
       node = try YCSBProperties.apply(
-        try parseOverrides(overrides, file: file), to: node, file: file, ycsbDefaults: false)
+        try parseOverrides(overrides, file: file), to: node, file: file, ycsbDefaults: false,
+        notes: &notes)
     } else {
-      let props =
-        try YCSBProperties.parse(text, file: file) + (try parseOverrides(overrides, file: file))
+      let lines = try YCSBProperties.parse(text, file: file)
+      guard !lines.isEmpty else {
+        throw SpecError(
+          file: file, line: nil, field: "(file)",
+          message:
+            "no properties: the file is empty or holds only comments; a YCSB property file holds key=value lines (a YAML spec must end in .yaml)"
+        )
+      }
       node = try YCSBProperties.apply(
-        props, to: .mapping([], line: 1), file: file, ycsbDefaults: true)
+        lines + (try parseOverrides(overrides, file: file)), to: .mapping([], line: 1),
+        file: file, ycsbDefaults: true, notes: &notes)
     }
     let base = (file as NSString).lastPathComponent
     let defaultName = isYAML ? (base as NSString).deletingPathExtension : base
-    return try SpecReader(file: file).read(node, defaultName: defaultName)
+    var spec = try SpecReader(file: file).read(node, defaultName: defaultName)
+    spec.warnings = notes.warnings
+    spec.notModelled = notes.notModelled
+    spec.expectedNewKeys = notes.expectedNewKeys
+    return spec
   }
 
   static func parseOverrides(_ overrides: [String], file: String) throws -> [YCSBProperties
@@ -155,7 +176,7 @@ struct SpecReader {
     "mix",
     "request_distribution", "insert_order", "keys", "value_size", "scan_length", "list", "engines",
     "repeats", "seed", "allocator", "latency_sampling", "placement",
-    "interval", "percentiles", "target",
+    "interval", "percentiles", "target", "update_value_size",
   ]
 
   func read(_ root: SpecNode, defaultName: String) throws -> WorkloadSpec {
@@ -205,6 +226,9 @@ struct SpecReader {
     }
     if let n = f.take("value_size") {
       spec.valueSize = try size(n, "value_size", min: 0, max: 1 << 20)
+    }
+    if let n = f.take("update_value_size") {
+      spec.updateValueSize = try size(n, "update_value_size", min: 0, max: 1 << 20)
     }
     if let n = f.take("scan_length") {
       spec.scanLength = try size(n, "scan_length", min: 1, max: 1 << 20)

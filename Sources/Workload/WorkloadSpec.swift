@@ -177,6 +177,9 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
   public var orderedInserts: Bool = false
   public var keyShape: KeyShape = .ycsb(prefix: "user", zeroPadding: 1)
   public var valueSize: SizeDistribution = .constant(8)
+  /// What an update or read-modify-write writes; nil for a whole value (`valueSize`). YCSB
+  /// property files set it to one field (`writeallfields=false`, YCSB's default).
+  public var updateValueSize: SizeDistribution? = nil
   public var scanLength: SizeDistribution = .uniform(min: 1, max: 100)
   public var list = ListSpec()
   public var engines: [EngineChoice] = []
@@ -200,6 +203,14 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
   /// Seconds per time-series interval.
   public var interval: Double = 1
   public var percentiles: [Double] = [50, 90, 99, 99.9, 99.99]
+  /// Warnings the spec's reading gave (printed once, kept in run.json): an effective op mix
+  /// that differs from the file's numbers, properties not modelled, unknown properties.
+  public var warnings: [String] = []
+  /// YCSB properties accepted but not modelled, as `key=value`.
+  public var notModelled: [String] = []
+  /// CoreWorkload's `expectednewkeys` when a property file fixes it (from the raw
+  /// `insertproportion` weight); nil to derive it from the mix.
+  public var expectedNewKeys: Int? = nil
 
   public init(file: String, name: String) {
     self.file = file
@@ -210,6 +221,6 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
 
   /// Inserts the run phase is expected to make (sizes the request key space like YCSB).
   public var expectedRunInserts: Int {
-    Int(Double(operations ?? 1_000_000) * proportion(.insert) * 2)
+    expectedNewKeys ?? Int(Double(operations ?? 1_000_000) * proportion(.insert) * 2)
   }
 }

@@ -14,30 +14,40 @@ public struct Zipfian: Sendable {
   @usableFromInline var nDouble: Double
   @usableFromInline let math = FastMath.shared
 
-  public init(n: UInt64, theta: Double) {
+  /// The item count η was computed for at construction; YCSB's ZipfianGenerator keeps using
+  /// it (its `items` field) when it recomputes η for a grown count.
+  let etaItems: UInt64
+
+  /// - Parameter zetaN: ζ(n, θ) when the caller fixes it (YCSB's ScrambledZipfianGenerator
+  ///   passes its precomputed constant); computed otherwise.
+  public init(n: UInt64, theta: Double, zetaN: Double? = nil) {
     precondition(n >= 1 && theta > 0 && theta < 1)
     self.theta = theta
     alpha = 1 / (1 - theta)
     zeta2 = 1 + pow(0.5, theta)
     halfPowTheta = pow(0.5, theta)
     self.n = n
-    zetaN = Zeta.value(n: n, theta: theta)
+    etaItems = n
+    self.zetaN = zetaN ?? Zeta.value(n: n, theta: theta)
     eta = 0
     nDouble = Double(n)
-    eta = Self.eta(n: n, theta: theta, zeta2: zeta2, zetaN: zetaN)
+    eta = Self.eta(n: n, theta: theta, zeta2: zeta2, zetaN: self.zetaN)
   }
 
   static func eta(n: UInt64, theta: Double, zeta2: Double, zetaN: Double) -> Double {
     n < 2 ? 0 : (1 - pow(2 / Double(n), 1 - theta)) / (1 - zeta2 / zetaN)
   }
 
-  /// Extends the item count, adding only the new terms of ζ (YCSB's incremental zeta).
+  /// Extends the item count as YCSB's `ZipfianGenerator.nextLong(itemcount)` does: ζ gains
+  /// only the new terms (its incremental zeta), and η is recomputed from the new ζ but with the
+  /// item count of the constructor (`items`), not the new one — so YCSB's `latest`
+  /// (SkewedLatestGenerator) is skewed the way YCSB skews it as records are inserted.
   public mutating func grow(to newN: UInt64) {
     guard newN > n else { return }
     zetaN += Zeta.partialSum(from: n + 1, through: newN, theta: theta)
     n = newN
     nDouble = Double(newN)
-    eta = Self.eta(n: n, theta: theta, zeta2: zeta2, zetaN: zetaN)
+    eta = Self.eta(n: etaItems, theta: theta, zeta2: zeta2, zetaN: zetaN)
   }
 
   /// A rank in [0, n) for a uniform `u` in [0, 1).

@@ -247,6 +247,8 @@ import Testing
   /// Streams are part of what results mean: the same spec must give the same operations in every
   /// version, or old and new results stop being comparable. These digests were taken with the
   /// op-at-a-time generator (1b51927); change them only with a deliberate change of streams.
+  /// The int64 scrambled-zipfian run stream changed deliberately when scrambled keys moved to
+  /// YCSB's key space (records + expected inserts + 1, redrawing keys beyond the newest).
   @Test func streamsMatchTheirRecordedDigests() {
     func digest(_ spec: WorkloadSpec, _ phase: Phase, thread: Int, threads: Int) -> UInt64 {
       var s = OperationStream(spec: spec, phase: phase, thread: thread, threads: threads)
@@ -273,7 +275,7 @@ import Testing
     #expect(
       digests == [
         0x6cb3_3544_aede_9232, 0xc148_01ee_0d87_a135, 0xf1ac_a42c_5931_f93d,
-        0x0209_e095_a5a6_efe1, 0x3fb0_dff7_4c48_9d69, 0x6df6_0fd3_178f_d0c0,
+        0x0209_e095_a5a6_efe1, 0x3fb0_dff7_4c48_9d69, 0x585b_0a6a_e649_900b,
       ])
   }
 
