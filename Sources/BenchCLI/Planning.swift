@@ -25,10 +25,13 @@ enum Planner {
   }
 
   static func threads(_ s: String) throws -> [Int] {
-    let list = s.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard !list.isEmpty, list.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+    let list = s.split(separator: ",", omittingEmptySubsequences: false).map {
+      Int($0.trimmingCharacters(in: .whitespaces))
+    }
+    guard !list.isEmpty, list.allSatisfy({ (1...Limits.maxThreads).contains($0 ?? 0) }) else {
       throw SpecError(
-        file: "--threads", line: nil, field: s, message: "expected thread counts ≥ 1 such as 1,2,4")
+        file: "--threads", line: nil, field: s,
+        message: "expected thread counts 1...\(Limits.maxThreads) such as 1,2,4")
     }
     return list.map { $0! }
   }
@@ -77,6 +80,19 @@ enum Planner {
           message:
             "engine '\(choice.name)' takes keys ≤ \(d.maxKeyLength) B, values ≤ \(d.maxValueLength) B and key + value ≤ \(d.maxEntryLength) B, but the workload generates keys up to \(k) B and values up to \(v) B; shrink them or drop the engine"
         )
+      }
+      if let tape = trace {
+        for (what, limit, found) in [
+          ("keys", d.maxKeyLength, tape.longestKey),
+          ("values", d.maxValueLength, tape.largestValue),
+          ("key + value", d.maxEntryLength, tape.largestEntry),
+        ] where found.length > limit {
+          throw SpecError(
+            file: spec.file, line: nil, field: "record \(found.record)",
+            message:
+              "engine '\(choice.name)' takes \(what) ≤ \(limit) B, but this trace record has \(found.length) B; drop the engine or the record"
+          )
+        }
       }
       if scans && !entry.descriptor.supportsScan {
         throw SpecError(

@@ -83,12 +83,34 @@ struct RunCommand: ParsableCommand {
       timer: TimerRecord(timer, overhead: overhead), command: CommandLine.arguments)
     progress.say("bench: \(spec.name): \(cells.count) cell(s) → \(writer.directory)")
     let context = RunContext(timer: timer, progress: progress)
+    let results: [CellResult]
+    do {
+      results = try measure(cells, spec: spec, writer: writer, context: context)
+    } catch {
+      // A write that failed, or an engine that refused its options: the folder says so.
+      writer.markFailed("\(error)")
+      throw error
+    }
+    let interrupted = Interrupt.requested || results.contains(where: \.interrupted)
+    print(SummaryTable.render(results), terminator: "")
+    print(
+      "results: \(writer.directory)\(interrupted ? " (interrupted: partial results kept)" : "")")
+    if plot { _ = try Plotter.draw([writer.directory], out: nil) }
+    if interrupted { throw BenchExit(code: ExitStatus.interrupted.code) }
+  }
+
+  /// Measures the cells in order (and the open-loop sweeps `target: auto` adds), writing each
+  /// result as it comes; stops after an interrupted cell.
+  func measure(
+    _ cells: [(CellPlan, EngineEntry)], spec: WorkloadSpec, writer: ResultsWriter,
+    context: RunContext
+  ) throws -> [CellResult] {
+    let progress = context.progress
     var results: [CellResult] = []
     var queue = cells[...]
     while let (plan, entry) = queue.popFirst() {
       let result: CellResult
       do { result = try entry.measure(plan, context: context) } catch let e as EngineOptionError {
-        try writer.finish(.failed)
         throw SpecError(
           file: spec.file, line: plan.engine.line == 0 ? nil : plan.engine.line,
           field: "engines.\(plan.engine.name).\(e.knob)", message: e.message)
@@ -125,14 +147,11 @@ struct RunCommand: ParsableCommand {
     }
     let interrupted = Interrupt.requested || results.contains(where: \.interrupted)
     try writer.finish(interrupted ? .interrupted : .complete)
-    print(SummaryTable.render(results), terminator: "")
-    print(
-      "results: \(writer.directory)\(interrupted ? " (interrupted: partial results kept)" : "")")
-    if plot { _ = try Plotter.draw([writer.directory], out: nil) }
-    if interrupted { throw BenchExit(code: 130) }
+    return results
   }
 
   func runVerify(_ cells: [(CellPlan, EngineEntry)]) throws {
+    Interrupt.install()
     var failed = false
     for (plan, entry) in cells where plan.repeatIndex == 0 {
       guard entry.descriptor.storesData else {
@@ -150,9 +169,12 @@ struct RunCommand: ParsableCommand {
         print("verify \(plan.label): INVARIANT BROKEN: \(e)")
         failed = true
         break
+      } catch let e as VerifyInterrupted {
+        print("verify \(plan.label): INTERRUPTED after \(e.operations) ops (checked up to there)")
+        throw BenchExit(code: ExitStatus.interrupted.code)
       }
     }
-    if failed { throw BenchExit(code: 1) }
+    if failed { throw BenchExit(code: ExitStatus.mismatch.code) }
   }
 }
 
@@ -239,6 +261,11 @@ struct GenerateCommand: ParsableCommand {
     let n = ops ?? spec.operations ?? 0
     guard n >= 0 else { throw ValidationError("--ops must be ≥ 0") }
     let t = threads ?? spec.threads[0]
+    guard (1...Limits.maxThreads).contains(t) else {
+      throw SpecError(
+        file: "--threads", line: nil, field: "\(t)",
+        message: "expected a thread count 1...\(Limits.maxThreads)")
+    }
     let start = Date()
     let written = try TraceWriter.write(
       spec: spec, runThreads: t, runOperations: n, format: fmt, to: out)

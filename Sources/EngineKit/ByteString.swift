@@ -96,3 +96,10 @@ public func hexString(_ bytes: UnsafeRawBufferPointer) -> String {
   }
   return String(decoding: out, as: UTF8.self)
 }
+
+/// Hex of at most the first `limit` bytes, with the length when cut ("0011…(70000 B)"), so a
+/// message about a huge key or value stays one short line.
+public func hexPreview(_ bytes: UnsafeRawBufferPointer, limit: Int = 32) -> String {
+  guard bytes.count > limit else { return hexString(bytes) }
+  return hexString(UnsafeRawBufferPointer(rebasing: bytes[..<limit])) + "…(\(bytes.count) B)"
+}

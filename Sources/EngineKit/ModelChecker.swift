@@ -25,7 +25,7 @@ public struct ModelChecker<E: IndexEngine> {
   public init(_ engine: E) { self.engine = engine }
 
   static func describe(_ v: ByteString?) -> String {
-    v.map { "value 0x\($0.withBytes(hexString))" } ?? "absent"
+    v.map { "value 0x\($0.withBytes { hexPreview($0) })" } ?? "absent"
   }
 
   public mutating func get(_ key: UnsafeRawBufferPointer) throws {
@@ -135,7 +135,7 @@ public struct ModelChecker<E: IndexEngine> {
     var bad: String?
     _ = engine.scan(from: UnsafeRawBufferPointer(start: nil, count: 0), limit: .max) { k, v in
       if i >= expected.count || expected[i].0 != ByteString(k) || expected[i].1 != ByteString(v) {
-        bad = "full scan differs from the model at entry \(i) (key 0x\(hexString(k)))"
+        bad = "full scan differs from the model at entry \(i) (key 0x\(hexPreview(k)))"
         return false
       }
       i += 1

@@ -120,8 +120,8 @@ public enum ListItem: Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .key(let k, let v):
-      return "key 0x\(k.withUnsafeBytes(hexString)) value 0x\(v.withUnsafeBytes(hexString))"
-    case .commonPrefix(let p): return "prefix 0x\(p.withUnsafeBytes(hexString))"
+      return "key 0x\(k.withUnsafeBytes { hexPreview($0) }) value 0x\(v.withUnsafeBytes { hexPreview($0) })"
+    case .commonPrefix(let p): return "prefix 0x\(p.withUnsafeBytes { hexPreview($0) })"
     }
   }
 }

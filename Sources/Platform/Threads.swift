@@ -51,5 +51,10 @@ public func currentCPU() -> Int { Int(csys_current_cpu()) }
 public enum Interrupt {
   public static func install() { csys_install_interrupt_handler() }
   @inline(__always) public static var requested: Bool { csys_interrupted() != 0 }
-  public static func clear() { csys_clear_interrupt() }
+  /// The bytes to put at `path` if a second Ctrl-C kills the process (see csys.h).
+  public static func prepareKillImage(
+    path: String, temporary: String, bytes: UnsafeRawBufferPointer
+  ) {
+    csys_set_kill_image(path, temporary, bytes.baseAddress, bytes.count)
+  }
 }

@@ -13,6 +13,7 @@ public enum Columns {
     "errors", "seconds",
     "ops_per_sec", "mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "p9999_ns", "max_ns", "keys",
     "allocated_bytes", "resident_bytes", "bytes_per_key", "logical_bytes_per_key", "status",
+    "ops_source",
   ]
   public static let timeseries = [
     "workload", "engine", "variant", "wrapper", "threads", "repeat", "target", "placement",
@@ -97,7 +98,7 @@ public enum Rows {
             String(h.valueAtPercentile(99.9)), String(h.valueAtPercentile(99.99)), String(h.max),
             String(p.keys),
             String(p.memoryAfter.allocated), String(p.memoryAfter.resident), perKey, logical,
-            p.interrupted ? "interrupted" : "complete",
+            p.interrupted ? "interrupted" : "complete", c.plan.opsSource,
           ])
       }
     }

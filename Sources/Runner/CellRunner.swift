@@ -48,7 +48,7 @@ public enum CellRunner {
       phase: .load, label: label, states: loadStates, operations: loadStreams.map { _ in .max },
       duration: nil,
       warmup: .none, interval: spec.interval, context: context,
-      sampleEvery: plan.trace == nil ? spec.latencySampling : 1,
+      sampleEvery: spec.latencySampling,
       placement: placement(loadStreams.count), body: sorted == nil ? body : bulkBody)
     load.memoryBefore = memoryBefore
     // Engine stats may walk the whole structure: take them once per phase.
@@ -65,7 +65,7 @@ public enum CellRunner {
       phase: .run, label: label, states: runStates, operations: operations,
       duration: plan.trace == nil ? spec.duration : nil,
       warmup: plan.trace == nil ? spec.warmup : .none, interval: spec.interval, context: context,
-      target: plan.target, sampleEvery: plan.trace == nil ? spec.latencySampling : 1,
+      target: plan.target, sampleEvery: spec.latencySampling,
       placement: placement(n), body: body)
     result.engineStats = engine.stats
     result.run?.keys = result.engineStats.keys
@@ -73,25 +73,48 @@ public enum CellRunner {
     return result
   }
 
-  /// Load and run streams of a cell: generated from the spec, or replayed from its trace.
+  /// Load and run streams of a cell: generated from the spec, replayed from its trace, or
+  /// (`pregenerate`) generated into memory now and replayed from there.
   public static func streams(_ plan: CellPlan) -> (load: [OperationStream], run: [OperationStream])
   {
     let spec = plan.spec
     if let tape = plan.trace {
       return (
-        tape.load.map { OperationStream(replaying: $0, spec: spec) },
-        tape.run.map { OperationStream(replaying: $0, spec: spec) }
+        tape.load.enumerated().map {
+          OperationStream(replaying: $1, spec: spec, phase: .load, thread: $0)
+        },
+        tape.run.enumerated().map {
+          OperationStream(replaying: $1, spec: spec, phase: .run, thread: $0)
+        }
       )
     }
-    let load = (0..<spec.loadThreads).map {
+    var load = (0..<spec.loadThreads).map {
       OperationStream(spec: spec, phase: .load, thread: $0, threads: spec.loadThreads)
     }
     let hasRun = (spec.operations ?? 1) > 0 || spec.duration != nil
-    let run =
+    var run =
       hasRun
       ? (0..<plan.threads).map {
         OperationStream(spec: spec, phase: .run, thread: $0, threads: plan.threads)
       } : []
+    if spec.pregenerate {
+      let keyLength = spec.keyShape.maximumLength
+      func share(_ total: Int, _ i: Int, _ n: Int) -> Int { total / n + (i < total % n ? 1 : 0) }
+      var warm = 0
+      if case .operations(let w) = spec.warmup { warm = w }
+      if !spec.bulkLoad {
+        load = load.indices.map { t in
+          let n = spec.records * (t + 1) / load.count - spec.records * t / load.count
+          let section = TraceTape.Section(pregenerating: n, of: &load[t], keyLength: keyLength)
+          return OperationStream(replaying: section, spec: spec, phase: .load, thread: t)
+        }
+      }
+      run = run.indices.map { t in
+        let n = share(warm, t, run.count) + share(spec.operations ?? 0, t, run.count)
+        let section = TraceTape.Section(pregenerating: n, of: &run[t], keyLength: keyLength)
+        return OperationStream(replaying: section, spec: spec, phase: .run, thread: t)
+      }
+    }
     return (load, run)
   }
 }

@@ -56,6 +56,12 @@ public struct CellPlan: Sendable {
   }
 
   /// The concurrency mode as results name it: `none`, `rwlock`, `olc`, or `partitioned(N)`.
+  /// Where the cell's operations come from: generated as they run, pregenerated into memory
+  /// before the timer starts, or replayed from a trace.
+  public var opsSource: String {
+    trace != nil ? "trace" : spec.pregenerate ? "pregenerated" : "generated"
+  }
+
   public var wrapperLabel: String {
     guard wrapper == .partitioned else { return wrapper.rawValue }
     return

@@ -1,4 +1,5 @@
 import EngineKit
+import Platform
 import Workload
 
 /// The result of a verified replay.
@@ -36,6 +37,12 @@ public struct VerifyMismatch: Error, CustomStringConvertible {
   public var description: String {
     "\(phase.rawValue) op #\(index) (thread \(thread)) \(kind.name) key 0x\(key): expected \(expected), got \(actual)"
   }
+}
+
+/// Ctrl-C during `--verify`: how far the check got.
+public struct VerifyInterrupted: Error {
+  public var operations: Int
+  @inlinable public init(operations: Int) { self.operations = operations }
 }
 
 /// `bench run --verify`: replays a cell's streams single-threaded (threads interleaved op by op)
@@ -77,11 +84,12 @@ public enum Verifier {
             try apply(op, &checker)
           } catch let m as ModelMismatch {
             throw VerifyMismatch(
-              phase: phase, thread: t, index: index, kind: op.kind, key: hexString(op.key),
+              phase: phase, thread: t, index: index, kind: op.kind, key: hexPreview(op.key),
               expected: m.expected, actual: m.actual)
           }
           index += 1
           count += 1
+          if count & 1023 == 0 && Interrupt.requested { throw VerifyInterrupted(operations: count) }
           if checkInvariantsEvery > 0 && count % checkInvariantsEvery == 0 {
             try checker.engine.checkInvariants()
           }

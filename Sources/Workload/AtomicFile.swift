@@ -7,7 +7,7 @@ public struct FileWriteError: Error, CustomStringConvertible {
   public var reason: String
   public var description: String { "\(path): cannot write (\(reason))" }
 
-  init(_ path: String, errno code: Int32) {
+  public init(_ path: String, errno code: Int32) {
     self.path = path
     reason = String(cString: strerror(code))
   }

@@ -100,9 +100,12 @@ public struct OperationStream {
     self.init(spec: spec, phase: phase, thread: thread, threads: threads, tape: nil)
   }
 
-  /// Replays one thread's section of a trace; `spec` supplies nothing but buffer sizes.
-  public init(replaying section: TraceTape.Section, spec: WorkloadSpec) {
-    self.init(spec: spec, phase: .run, thread: 0, threads: 1, tape: section)
+  /// Replays one thread's section of a trace; `spec` supplies buffer sizes and, with `phase`
+  /// and `thread`, the value stamps (the same values the generated stream writes).
+  public init(
+    replaying section: TraceTape.Section, spec: WorkloadSpec, phase: Phase = .run, thread: Int = 0
+  ) {
+    self.init(spec: spec, phase: phase, thread: thread, threads: 1, tape: section)
   }
 
   init(spec: WorkloadSpec, phase: Phase, thread: Int, threads: Int, tape: TraceTape.Section?) {

@@ -14,21 +14,41 @@ public indirect enum SpecNode: Sendable {
     }
   }
 
+  /// The most nodes a spec document may expand to. A real spec has a few hundred; YAML aliases
+  /// can make a few hundred bytes expand to billions ("billion laughs").
+  static let maximumNodes = 100_000
+
   /// Parses YAML text; syntax errors become `SpecError`s with the line.
-  public static func parseYAML(_ text: String, file: String) throws -> SpecNode {
+  static func parseYAML(_ text: String, file: String) throws -> SpecNode {
     do {
-      guard let node = try Yams.compose(yaml: text) else { return .mapping([], line: 1) }
-      return try convert(node, file: file)
+      guard let node = try Yams.compose(yaml: text) else {
+        throw SpecError(
+          file: file, line: nil, field: "(document)",
+          message:
+            "the file holds no spec (it is empty or only comments); start from workloads/ycsb-a.yaml"
+        )
+      }
+      var budget = maximumNodes
+      return try convert(node, file: file, budget: &budget)
     } catch let e as YamlError {
       throw SpecError(file: file, line: yamlLine(e), field: "(syntax)", message: yamlProblem(e))
     }
   }
 
-  private static func convert(_ node: Node, file: String) throws -> SpecNode {
+  private static func convert(_ node: Node, file: String, budget: inout Int) throws -> SpecNode {
     let line = node.mark?.line ?? 0
+    budget -= 1
+    guard budget >= 0 else {
+      throw SpecError(
+        file: file, line: line, field: "(document)",
+        message:
+          "the document expands to more than \(maximumNodes) values (YAML aliases?); write the spec out plainly"
+      )
+    }
     switch node {
     case .scalar(let s): return .scalar(s.string, line: line)
-    case .sequence(let s): return .sequence(try s.map { try convert($0, file: file) }, line: line)
+    case .sequence(let s):
+      return .sequence(try s.map { try convert($0, file: file, budget: &budget) }, line: line)
     case .mapping(let m):
       var pairs: [(key: String, value: SpecNode, line: Int)] = []
       for (k, v) in m {
@@ -36,7 +56,7 @@ public indirect enum SpecNode: Sendable {
           throw SpecError(
             file: file, line: k.mark?.line, field: "(key)", message: "keys must be plain names")
         }
-        pairs.append((key, try convert(v, file: file), k.mark?.line ?? line))
+        pairs.append((key, try convert(v, file: file, budget: &budget), k.mark?.line ?? line))
       }
       return .mapping(pairs, line: line)
     case .alias:

@@ -152,6 +152,14 @@ struct SpecReader {
     return v
   }
 
+  func bool(_ node: SpecNode, _ field: String) throws -> Bool {
+    switch try string(node, field).lowercased() {
+    case "true", "yes", "on": return true
+    case "false", "no", "off": return false
+    case let s: throw fail(field, node, "'\(s)' is not allowed (use true | false)")
+    }
+  }
+
   func intList(_ node: SpecNode, _ field: String, min: Int, max: Int = .max) throws -> [Int] {
     switch node {
     case .scalar(let s, _) where s.contains(","):
@@ -198,8 +206,12 @@ struct SpecReader {
       case let s: throw fail("load", n, "'\(s)' is not allowed (use inserts | bulk)")
       }
     }
-    if let n = f.take("load_threads") { spec.loadThreads = try int(n, "load_threads", min: 1) }
-    if let n = f.take("threads") { spec.threads = try intList(n, "threads", min: 1) }
+    if let n = f.take("load_threads") {
+      spec.loadThreads = try int(n, "load_threads", min: 1, max: Limits.maxThreads)
+    }
+    if let n = f.take("threads") {
+      spec.threads = try intList(n, "threads", min: 1, max: Limits.maxThreads)
+    }
     if let n = f.take("mix") { spec.mix = try mix(n) }
     if let n = f.take("request_distribution") { spec.requestDistribution = try distribution(n) }
     if let n = f.take("insert_order") {
@@ -247,6 +259,7 @@ struct SpecReader {
     if let n = f.take("latency_sampling") {
       spec.latencySampling = try int(n, "latency_sampling", min: 1)
     }
+    if let n = f.take("pregenerate") { spec.pregenerate = try bool(n, "pregenerate") }
     if let n = f.take("allocator") { spec.allocator = try allocator(n) }
     if let n = f.take("interval") { spec.interval = try double(n, "interval", in: 0.01...3600) }
     if let n = f.take("percentiles") {
@@ -266,7 +279,44 @@ struct SpecReader {
       }
     }
     try f.finish(allowed: Self.topFields)
+    if spec.pregenerate {
+      guard spec.operations != nil, spec.duration == nil else {
+        throw fail(
+          "pregenerate", root,
+          "needs a fixed run length: give operations (not duration), so the ops can be made up front"
+        )
+      }
+      if case .seconds = spec.warmup {
+        throw fail("pregenerate", root, "needs warmup by operations, not seconds")
+      }
+    }
+    try checkFits(spec, root)
     return spec
+  }
+
+  /// Refuses a spec whose work cannot be done: reads with nothing to read, or more record bytes
+  /// than the machine has memory.
+  func checkFits(_ spec: WorkloadSpec, _ root: SpecNode) throws {
+    let needsRecords = OpKind.allCases.contains { $0 != .insert && spec.proportion($0) > 0 }
+    if spec.records == 0 && needsRecords && spec.proportion(.insert) == 0 {
+      throw fail(
+        "records", root,
+        "is 0, so every read, update, scan or delete would fail; load records or add inserts to the mix"
+      )
+    }
+    let entries = Double(spec.records) + Double(spec.expectedRunInserts)
+    let planned = entries * Double(spec.keyShape.typicalLength + spec.valueSize.mean)
+    let memory = Double(Limits.physicalMemory)
+    if planned + spec.pregeneratedBytes > Limits.memoryShare * memory {
+      let ops =
+        spec.pregenerate
+        ? " plus \(Limits.bytes(spec.pregeneratedBytes)) of pregenerated operations"
+        : ""
+      throw fail(
+        "records", root,
+        "\(Int(entries)) records of about \(spec.keyShape.typicalLength) B keys and \(spec.valueSize.mean) B values need at least \(Limits.bytes(planned))\(ops), more than \(Int(Limits.memoryShare * 100)) % of this machine's \(Limits.bytes(memory)); lower records\(spec.pregenerate ? ", operations or drop pregenerate" : " or value_size")"
+      )
+    }
   }
 
   func warmup(_ n: SpecNode) throws -> Warmup {

@@ -33,6 +33,7 @@ struct TraceReader {
     var kinds: Set<OpKind> = []
     var longestKey = (length: 0, record: 0)
     var largestValue = (length: 0, record: 0)
+    var largestEntry = (length: 0, record: 0)
     try forEachRecord { r, index in
       let p = r.phase == .load ? 0 : 1
       if sizes[p].count <= r.thread {
@@ -44,6 +45,9 @@ struct TraceReader {
       if r.kind != .list && r.valueLength > largestValue.length {
         largestValue = (r.valueLength, index)
       }
+      if r.kind != .list && r.key.count + r.valueLength > largestEntry.length {
+        largestEntry = (r.key.count + r.valueLength, index)
+      }
     }
     // Pass 2: fill sections sized exactly.
     let sections = sizes.map { $0.map { TraceTape.Section(capacity: $0) } }
@@ -53,7 +57,7 @@ struct TraceReader {
     }
     return TraceTape(
       load: sections[0], run: sections[1], kinds: kinds, longestKey: longestKey,
-      largestValue: largestValue)
+      largestValue: largestValue, largestEntry: largestEntry)
   }
 
   /// Calls `body` with each record and its index, in file order.

@@ -92,17 +92,21 @@ public final class TraceTape: Sendable {
   /// so a limit error can name it.
   public let longestKey: (length: Int, record: Int)
   public let largestValue: (length: Int, record: Int)
+  /// The largest key + value of one record.
+  public let largestEntry: (length: Int, record: Int)
 
   public init(
     load: [Section], run: [Section], kinds: Set<OpKind>,
     longestKey: (length: Int, record: Int) = (0, 0),
-    largestValue: (length: Int, record: Int) = (0, 0)
+    largestValue: (length: Int, record: Int) = (0, 0),
+    largestEntry: (length: Int, record: Int) = (0, 0)
   ) {
     self.load = load
     self.run = run
     self.kinds = kinds
     self.longestKey = longestKey
     self.largestValue = largestValue
+    self.largestEntry = largestEntry
   }
 
   public func sections(_ phase: Phase) -> [Section] { phase == .load ? load : run }
@@ -114,5 +118,18 @@ public final class TraceTape: Sendable {
   /// first sizes every section, the second fills them, so memory stays at the records' size.
   public static func read(path: String) throws -> TraceTape {
     try TraceReader(path: path).read()
+  }
+}
+
+extension TraceTape.Section {
+  /// The next `count` operations of `stream` (fewer if it ends), generated into memory.
+  public convenience init(
+    pregenerating count: Int, of stream: inout OperationStream, keyLength: Int
+  ) {
+    self.init(capacity: count * Self.size(keyLength: keyLength))
+    for _ in 0..<count {
+      guard let op = stream.next() else { break }
+      append(op.kind, key: op.key, valueLength: op.recordedValueSize, scanLength: op.scanLength)
+    }
   }
 }

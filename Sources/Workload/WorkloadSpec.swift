@@ -73,6 +73,15 @@ public enum KeyShape: Codable, Sendable, Equatable {
     }
   }
 
+  /// A lower estimate of the mean key length, for sizing checks.
+  public var typicalLength: Int {
+    switch self {
+    case .ycsb(let prefix, let padding): return prefix.utf8.count + max(padding, 18)
+    case .int64: return 8
+    case .onode, .path: return maximumLength / 2
+    }
+  }
+
   /// The longest key this shape generates.
   public var maximumLength: Int {
     switch self {
@@ -91,6 +100,16 @@ public enum SizeDistribution: Codable, Sendable, Equatable {
   case zipfian(min: Int, max: Int)
   /// One of these sizes, equally likely.
   case choice([Int])
+
+  /// The mean size (zipfian: the minimum, a lower bound), for sizing checks.
+  public var mean: Int {
+    switch self {
+    case .constant(let n): return n
+    case .uniform(let a, let b): return (a + b) / 2
+    case .zipfian(let a, _): return a
+    case .choice(let sizes): return sizes.isEmpty ? 0 : sizes.reduce(0, +) / sizes.count
+    }
+  }
 
   public var maximum: Int {
     switch self {
@@ -196,6 +215,10 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
   /// Time one op in this many (1 = every op). Untimed ops run back to back, so throughput is that
   /// of a plain loop and ops cheaper than the timer are still measured (PiBench's sampling).
   public var latencySampling: Int = 1
+  /// `pregenerate: true`: each client thread's operations for a phase are generated into memory
+  /// before its timer starts and replayed from there, so throughput counts the engine alone,
+  /// like a peer's loop over keys already in memory.
+  public var pregenerate = false
   /// jemalloc settings applied before the first cell (`allocator: {dirty_decay_ms: …}`), by
   /// mallctl name without the `arenas.` prefix.
   public var allocator: [String: Int] = [:]
@@ -219,8 +242,19 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
 
   public func proportion(_ k: OpKind) -> Double { mix[k] ?? 0 }
 
+  /// Bytes `pregenerate` takes for the load and run phases' operations (0 when it is off): at
+  /// most one record of the longest key per op.
+  public var pregeneratedBytes: Double {
+    guard pregenerate else { return 0 }
+    var warm = 0.0
+    if case .operations(let n) = warmup { warm = Double(n) }
+    let ops = Double(records) + Double(operations ?? 0) + warm
+    return ops * Double(TraceTape.Section.size(keyLength: keyShape.maximumLength))
+  }
+
   /// Inserts the run phase is expected to make (sizes the request key space like YCSB).
   public var expectedRunInserts: Int {
-    expectedNewKeys ?? Int(Double(operations ?? 1_000_000) * proportion(.insert) * 2)
+    // Clamped: an absurd operation count is refused by the memory check, not by a trap here.
+    expectedNewKeys ?? Int(min(Double(operations ?? 1_000_000) * proportion(.insert) * 2, 1e15))
   }
 }

@@ -364,7 +364,8 @@ public enum YCSBProperties {
     }
     let insert = weights.first { $0.0 == .insert }!.1
     if let ops = values["operationcount"].flatMap({ Int($0.value) }) {
-      notes.expectedNewKeys = Int(Double(ops) * insert * 2.0)  // CoreWorkload's (int) cast
+      // CoreWorkload's (int) cast, which saturates at Integer.MAX_VALUE as Java's casts do.
+      notes.expectedNewKeys = Int(min(Double(ops) * insert * 2.0, Double(Int32.max)))
     }
   }
 

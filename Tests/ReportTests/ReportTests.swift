@@ -12,7 +12,7 @@ import Workload
   @Test func csvHeadersArePinned() {
     #expect(
       Columns.summary.joined(separator: ",")
-        == "workload,engine,variant,wrapper,threads,repeat,target,placement,phase,op,count,errors,seconds,ops_per_sec,mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,p9999_ns,max_ns,keys,allocated_bytes,resident_bytes,bytes_per_key,logical_bytes_per_key,status"
+        == "workload,engine,variant,wrapper,threads,repeat,target,placement,phase,op,count,errors,seconds,ops_per_sec,mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,p9999_ns,max_ns,keys,allocated_bytes,resident_bytes,bytes_per_key,logical_bytes_per_key,status,ops_source"
     )
     #expect(
       Columns.timeseries.joined(separator: ",")

@@ -111,7 +111,7 @@ import Workload
     #expect(try folder(status: "failed", rows: rows).incomplete?.contains("failed") == true)
     #expect(
       try folder(status: "running", rows: rows).incomplete?.contains("never finished") == true)
-    let partial = rows.replacingOccurrences(of: ",complete\n", with: ",interrupted\n")
+    let partial = rows.replacingOccurrences(of: ",complete,", with: ",interrupted,")
     #expect(try folder(status: nil, rows: partial).incomplete?.contains("1 of its 1") == true)
     let empty = CSV.render(header: Columns.summary, rows: [])
     #expect(try folder(status: "complete", rows: empty).incomplete?.contains("no rows") == true)
