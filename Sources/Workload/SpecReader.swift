@@ -184,7 +184,7 @@ struct SpecReader {
     "mix",
     "request_distribution", "insert_order", "keys", "value_size", "scan_length", "list", "engines",
     "repeats", "seed", "allocator", "latency_sampling", "placement",
-    "interval", "percentiles", "target", "update_value_size",
+    "interval", "percentiles", "target", "update_value_size", "pregenerate",
   ]
 
   func read(_ root: SpecNode, defaultName: String) throws -> WorkloadSpec {
@@ -314,7 +314,7 @@ struct SpecReader {
         : ""
       throw fail(
         "records", root,
-        "\(Int(entries)) records of about \(spec.keyShape.typicalLength) B keys and \(spec.valueSize.mean) B values need at least \(Limits.bytes(planned))\(ops), more than \(Int(Limits.memoryShare * 100)) % of this machine's \(Limits.bytes(memory)); lower records\(spec.pregenerate ? ", operations or drop pregenerate" : " or value_size")"
+        "\(String(format: "%.0f", entries)) records of about \(spec.keyShape.typicalLength) B keys and \(spec.valueSize.mean) B values need at least \(Limits.bytes(planned))\(ops), more than \(Int(Limits.memoryShare * 100)) % of this machine's \(Limits.bytes(memory)); lower records\(spec.pregenerate ? ", operations or drop pregenerate" : " or value_size")"
       )
     }
   }
