@@ -170,8 +170,10 @@ public final class ResultsWriter {
   /// the run now (status interrupted), so even then the folder says what happened.
   func prepareKillImage() throws {
     var killed = record
-    killed.status = .interrupted
-    killed.failure = "killed by a second interrupt; the cell in flight is lost"
+    if killed.status == .running {
+      killed.status = .interrupted
+      killed.failure = "killed by a second interrupt; the cell in flight is lost"
+    }
     let bytes = try Self.encode(killed)
     let path = "\(directory)/run.json"
     bytes.withUnsafeBytes {

@@ -276,7 +276,7 @@ public enum YCSBProperties {
       case let k where plumbing.contains(k):
         plumbingSeen.append(k)
         notes.notModelled.append("\(p.key)=\(p.value)")
-      case let k where SpecReader.topFields.contains(String(k.split(separator: ".")[0])):
+      case let k where SpecReader.topFields.contains(String(k.split(separator: ".").first ?? "")):
         set(k, p.value, p.line)  // a spec field path, e.g. -p records=5000 or -p mix.read=0.9
       default:
         let hint = closest(p.key, in: known).map { " (did you mean '\($0)'?)" } ?? ""

@@ -123,4 +123,36 @@ import Workload
     #expect(hgrm.contains("Total count    =") && hgrm.hasPrefix("       Value"))
     #expect(!FileManager.default.fileExists(atPath: "\(dir)/.summary.csv.tmp-\(getpid())"))
   }
+
+  /// A file that cannot be written: one line naming the path and reason, run.json marked failed
+  /// with it, and no temporary file left behind.
+  @Test func aWriteFailureMarksTheRunFailed() throws {
+    var spec = WorkloadSpec(file: "fail.yaml", name: "fail")
+    spec.records = 200
+    spec.operations = 200
+    let dir = NSTemporaryDirectory() + "tb-fail-\(getpid())"
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let timer = CycleTimer.calibrated(millis: 10)
+    let writer = try ResultsWriter(
+      directory: dir, spec: spec, environment: .capture(),
+      timer: TimerRecord(timer, overhead: timer.measureOverhead(samples: 100)), command: ["test"])
+    let plan = CellPlan(
+      spec: spec, engine: EngineChoice(name: "sortedmap"), wrapper: .none, threads: 1,
+      repeatIndex: 0, index: 1, total: 1)
+    let cell = try EngineEntry(SortedMapEngine.self).measure(
+      plan, context: RunContext(timer: timer, progress: ProgressReporter(enabled: false)))
+    // The latency folder becomes a file: writing the cell's histograms fails (ENOTDIR).
+    try FileManager.default.removeItem(atPath: dir + "/latency")
+    try Data().write(to: URL(fileURLWithPath: dir + "/latency"))
+    let error = try #require(throws: FileWriteError.self) { try writer.add(cell) }
+    #expect("\(error)".hasPrefix(dir + "/latency/") && "\(error)".hasSuffix("(Not a directory)"))
+    writer.markFailed("\(error)")
+    let json =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/run.json"))) as! [String: Any]
+    #expect(json["status"] as? String == "failed")
+    #expect((json["failure"] as? String)?.contains("Not a directory") == true)
+    let left = try FileManager.default.contentsOfDirectory(atPath: dir)
+    #expect(!left.contains { $0.contains(".tmp-") }, "\(left)")
+  }
 }
