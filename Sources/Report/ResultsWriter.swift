@@ -19,6 +19,8 @@ public final class ResultsWriter {
   var summary: [[String]] = []
   var series: [[String]] = []
   var memory: [[String]] = []
+  /// `ycsb.txt`: YCSB's text output, a section per cell and phase (see `YCSBText`).
+  var ycsb = ""
 
   /// Creates the run folder under `root` (or uses `directory` exactly when given).
   public init(
@@ -69,6 +71,7 @@ public final class ResultsWriter {
     summary += Rows.summary(cell, workload: spec.name)
     series += Rows.timeseries(cell, workload: spec.name)
     memory += Rows.memory(cell, workload: spec.name)
+    ycsb += YCSBText.render(cell, workload: spec.name)
     record.cells.append(CellRecord(cell))
     try flush()
   }
@@ -87,6 +90,7 @@ public final class ResultsWriter {
       CSV.render(header: Columns.timeseries, rows: series), to: "\(directory)/timeseries.csv")
     try AtomicFile.write(
       CSV.render(header: Columns.memory, rows: memory), to: "\(directory)/memory.csv")
+    try AtomicFile.write(ycsb, to: "\(directory)/ycsb.txt")
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
