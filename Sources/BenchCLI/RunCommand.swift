@@ -259,7 +259,7 @@ struct GenerateCommand: ParsableCommand {
       spec: spec, runThreads: t, runOperations: n, format: fmt, to: out)
     let secs = Date().timeIntervalSince(start)
     print(
-      "wrote \(written) operations (\(spec.records) load + \(n) run on \(t) thread(s)) to \(out) in \(String(format: "%.2f", secs))s"
+      "wrote \(written) operations (\(spec.loadRange.count) load + \(n) run on \(t) thread(s)) to \(out) in \(String(format: "%.2f", secs))s"
     )
   }
 }
