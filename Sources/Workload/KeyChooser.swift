@@ -8,9 +8,14 @@ public struct KeyChooser: Sendable {
     /// YCSB's fixed ranges (insertstart, insertcount): uniform, sequential and hotspot over
     /// `base ..< base + width`, not over the keys that exist.
     case uniformRange, sequentialRange, hotspotRange
+    /// Zipfian, scrambled zipfian and latest for θ ≥ 1, where Gray's method (YCSB's) is
+    /// undefined: ranks from the exact rejection-inversion sampler instead.
+    case zipfianExact, scrambledExact, latestExact
   }
   @usableFromInline let kind: Kind
   @usableFromInline var zipf: Zipfian?
+  /// θ ≥ 1: the exact sampler the `…Exact` kinds draw ranks from.
+  @usableFromInline var exact: ZipfRejectionInversion?
   @usableFromInline var sequentialNext: UInt64 = 0
   /// Hotspot data fraction, exponential ln 2/γ, self-similar exponent.
   @usableFromInline var a: Double = 0
@@ -56,16 +61,27 @@ public struct KeyChooser: Sendable {
     case .sequential:
       kind = range == nil ? .sequential : .sequentialRange
       sequentialNext = start
+    case .zipfian(let c) where c >= 1:
+      kind = .zipfianExact
+      exact = ZipfRejectionInversion(n: max(space, 1), theta: c)
     case .zipfian(let c):
       kind = .zipfian
       zipf = Zipfian(n: max(space, 1), theta: c)
     case .scrambledZipfian(let c):
       // CoreWorkload: ScrambledZipfianGenerator(insertstart, insertstart + insertcount +
       // expectednewkeys), whose bounds are inclusive: space + 1 keys.
-      kind = .scrambled
-      zipf = Zipfian(
-        n: Self.scrambledItemCount, theta: c, zetaN: c == 0.99 ? Self.scrambledZetaN : nil)
+      if c >= 1 {
+        kind = .scrambledExact
+        exact = ZipfRejectionInversion(n: Self.scrambledItemCount, theta: c)
+      } else {
+        kind = .scrambled
+        zipf = Zipfian(
+          n: Self.scrambledItemCount, theta: c, zetaN: c == 0.99 ? Self.scrambledZetaN : nil)
+      }
       items = space + 1
+    case .latest(let c) where c >= 1:
+      kind = .latestExact
+      exact = ZipfRejectionInversion(n: max(n - 1, 1), theta: c)
     case .latest(let c):
       // SkewedLatestGenerator builds ZipfianGenerator(lastValue) over recordcount − 1 items.
       kind = .latest
@@ -128,6 +144,24 @@ public struct KeyChooser: Sendable {
         if k < c { return k }
       }
       return base &+ ycsbFNVHash64(zipf.unsafelyUnwrapped.rank(rng.nextDouble())) % (c &- base)
+    case .zipfianExact:
+      let live = c &- base
+      for _ in 0..<8 {
+        let r = exact.unsafelyUnwrapped.rank(&rng)
+        if r < live { return base &+ r }
+      }
+      return base &+ rng.next(below: live)
+    case .scrambledExact:
+      for _ in 0..<Self.scrambledRedraws {
+        let k = base &+ scrambledKey(rank: exact.unsafelyUnwrapped.rank(&rng))
+        if k < c { return k }
+      }
+      return base &+ ycsbFNVHash64(exact.unsafelyUnwrapped.rank(&rng)) % (c &- base)
+    case .latestExact:
+      let last = c - 1
+      if last == 0 { return 0 }
+      if exact.unsafelyUnwrapped.n < last { exact!.grow(to: last) }
+      return last - min(exact.unsafelyUnwrapped.rank(&rng), last - 1)
     case .latest:
       // SkewedLatestGenerator: last − zipf(last), ζ grown with the count (η as YCSB keeps it),
       // so the newest key is the hottest and key 0 is never drawn once a record is inserted.

@@ -349,7 +349,8 @@ struct SpecReader {
     case "sequential": result = .sequential
     case "zipfian", "scrambled_zipfian", "latest":
       allowed = ["constant"]
-      let c = try param("constant", 0.99, 0.000001...0.999999)
+      // θ < 1: Gray's method, YCSB's; θ ≥ 1: the exact rejection-inversion sampler.
+      let c = try param("constant", 0.99, 0.000001...100)
       result =
         name == "zipfian"
         ? .zipfian(constant: c)

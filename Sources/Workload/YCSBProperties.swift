@@ -314,9 +314,13 @@ public enum YCSBProperties {
     for k in parameters[values["requestdistribution"]?.value ?? "uniform"] ?? [] {
       guard let p = values[k], let path = direct[k] else { continue }
       // CoreWorkload ignores zipfianconstant (always 0.99); TreeBench honours θ in (0, 1) as an
-      // extension, and runs YCSB's 0.99 for any other value YCSB would accept, with a warning.
+      // extension, and runs YCSB's 0.99 for any other value YCSB would accept, with a warning
+      // (YCSB's Gray generator is undefined for θ ≥ 1; YAML specs take any θ > 0).
       if k == "zipfianconstant", let v = Double(p.value), !(v > 0 && v < 1) {
-        notModelled(p, "Gray's sampler needs 0 < θ < 1; running θ = 0.99, as YCSB always does")
+        notModelled(
+          p,
+          "property files honour 0 < θ < 1 only (YCSB's generator is Gray's); running θ = 0.99, as YCSB always does (a YAML spec takes any θ > 0)"
+        )
         continue
       }
       set(path, p.value, p.line)

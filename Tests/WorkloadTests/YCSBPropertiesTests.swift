@@ -205,7 +205,7 @@ import Testing
     #expect(s.notModelled == ["zipfianconstant=1.2"])
     #expect(
       s.warnings == [
-        "w:2: zipfianconstant=1.2 is not modelled: Gray's sampler needs 0 < θ < 1; running θ = 0.99, as YCSB always does"
+        "w:2: zipfianconstant=1.2 is not modelled: property files honour 0 < θ < 1 only (YCSB's generator is Gray's); running θ = 0.99, as YCSB always does (a YAML spec takes any θ > 0)"
       ])
     let t = try WorkloadLoader.parse("requestdistribution=latest\nzipfianconstant=0.5\n", file: "w")
     #expect(t.requestDistribution == .latest(constant: 0.5) && t.warnings.isEmpty)  // the extension
