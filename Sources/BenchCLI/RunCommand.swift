@@ -46,6 +46,15 @@ struct RunCommand: ParsableCommand {
   @Flag(name: .long, help: "Draw the charts and report.html into the results folder afterwards.")
   var plot = false
 
+  @Option(
+    name: .long,
+    help:
+      "What to print when the run ends: table (the summary table) or ycsb (YCSB's text output, as results/<run>/ycsb.txt; the results line then goes to stderr)."
+  )
+  var format: OutputFormat = .table
+
+  enum OutputFormat: String, ExpressibleByArgument { case table, ycsb }
+
   func run() throws {
     let tape = try trace.map { try TraceTape.read(path: $0) }
     var spec: WorkloadSpec
@@ -92,9 +101,15 @@ struct RunCommand: ParsableCommand {
       throw error
     }
     let interrupted = Interrupt.requested || results.contains(where: \.interrupted)
-    print(SummaryTable.render(results), terminator: "")
-    print(
-      "results: \(writer.directory)\(interrupted ? " (interrupted: partial results kept)" : "")")
+    let resultsLine =
+      "results: \(writer.directory)\(interrupted ? " (interrupted: partial results kept)" : "")"
+    if format == .ycsb {
+      print(YCSBText.render(results, workload: spec.name), terminator: "")
+      FileHandle.standardError.write(Data((resultsLine + "\n").utf8))
+    } else {
+      print(SummaryTable.render(results), terminator: "")
+      print(resultsLine)
+    }
     if plot { _ = try Plotter.draw([writer.directory], out: nil) }
     if interrupted { throw BenchExit(code: ExitStatus.interrupted.code) }
   }
@@ -271,7 +286,7 @@ struct GenerateCommand: ParsableCommand {
       spec: spec, runThreads: t, runOperations: n, format: fmt, to: out)
     let secs = Date().timeIntervalSince(start)
     print(
-      "wrote \(written) operations (\(spec.records) load + \(n) run on \(t) thread(s)) to \(out) in \(String(format: "%.2f", secs))s"
+      "wrote \(written) operations (\(spec.loadRange.count) load + \(n) run on \(t) thread(s)) to \(out) in \(String(format: "%.2f", secs))s"
     )
   }
 }

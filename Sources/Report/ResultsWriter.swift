@@ -22,6 +22,8 @@ public final class ResultsWriter {
   var memory: [[String]] = []
   /// The open lock file (flock, exclusive); released when the process ends.
   let lock: Int32
+  /// `ycsb.txt`: YCSB's text output, a section per cell and phase (see `YCSBText`).
+  var ycsb = ""
 
   /// The lock file each run folder holds while a run writes to it.
   public static let lockName = ".bench.lock"
@@ -138,6 +140,7 @@ public final class ResultsWriter {
     summary += Rows.summary(cell, workload: spec.name)
     series += Rows.timeseries(cell, workload: spec.name)
     memory += Rows.memory(cell, workload: spec.name)
+    ycsb += YCSBText.render(cell, workload: spec.name)
     record.cells.append(CellRecord(cell))
     try flush()
   }
@@ -189,6 +192,7 @@ public final class ResultsWriter {
       CSV.render(header: Columns.timeseries, rows: series), to: "\(directory)/timeseries.csv")
     try AtomicFile.write(
       CSV.render(header: Columns.memory, rows: memory), to: "\(directory)/memory.csv")
+    try AtomicFile.write(ycsb, to: "\(directory)/ycsb.txt")
     try AtomicFile.write(try Self.encode(record), to: "\(directory)/run.json")
     try prepareKillImage()
   }

@@ -104,7 +104,8 @@ public enum CellRunner {
       if case .operations(let w) = spec.warmup { warm = w }
       if !spec.bulkLoad {
         load = load.indices.map { t in
-          let n = spec.records * (t + 1) / load.count - spec.records * t / load.count
+          let records = spec.loadRange.count
+          let n = records * (t + 1) / load.count - records * t / load.count
           let section = TraceTape.Section(pregenerating: n, of: &load[t], keyLength: keyLength)
           return OperationStream(replaying: section, spec: spec, phase: .load, thread: t)
         }

@@ -5,9 +5,17 @@ import Foundation
 public struct KeyChooser: Sendable {
   @usableFromInline enum Kind: Sendable {
     case uniform, sequential, zipfian, scrambled, latest, hotspot, exponential, selfSimilar
+    /// YCSB's fixed ranges (insertstart, insertcount): uniform, sequential and hotspot over
+    /// `base ..< base + width`, not over the keys that exist.
+    case uniformRange, sequentialRange, hotspotRange
+    /// Zipfian, scrambled zipfian and latest for θ ≥ 1, where Gray's method (YCSB's) is
+    /// undefined: ranks from the exact rejection-inversion sampler instead.
+    case zipfianExact, scrambledExact, latestExact
   }
   @usableFromInline let kind: Kind
   @usableFromInline var zipf: Zipfian?
+  /// θ ≥ 1: the exact sampler the `…Exact` kinds draw ranks from.
+  @usableFromInline var exact: ZipfRejectionInversion?
   @usableFromInline var sequentialNext: UInt64 = 0
   /// Hotspot data fraction, exponential ln 2/γ, self-similar exponent.
   @usableFromInline var a: Double = 0
@@ -16,6 +24,10 @@ public struct KeyChooser: Sendable {
 
   /// Scrambled: the key space the ranks are hashed into (YCSB's `itemcount`).
   @usableFromInline var items: UInt64 = 1
+  /// The first key number requests choose (YCSB's `insertstart`; 0 without a range) and, for
+  /// the fixed-range kinds, how many they choose among (`insertcount`).
+  @usableFromInline var base: UInt64 = 0
+  @usableFromInline var width: UInt64 = 1
 
   /// YCSB's ScrambledZipfianGenerator draws ranks from a ZipfianGenerator over
   /// [0, ITEM_COUNT = 10^10], inclusive: 10^10 + 1 items...
@@ -30,30 +42,52 @@ public struct KeyChooser: Sendable {
   ///   - records: records loaded before the run.
   ///   - space: key numbers the run may touch (records + expected inserts: CoreWorkload's
   ///     `recordcount + expectednewkeys`), sizing zipfian and, plus one, the scrambled key space.
-  ///   - start: first key for `sequential` (threads start at different offsets).
-  public init(_ d: RequestDistribution, records: UInt64, space: UInt64, start: UInt64 = 0) {
+  ///   - start: first key for `sequential` (threads start at different offsets), counted from
+  ///     the range's first key.
+  ///   - range: YCSB's `insertstart ..< insertstart + insertcount` (CoreWorkload's key chooser
+  ///     bounds): uniform, sequential and hotspot choose in it whatever exists; zipfian and
+  ///     scrambled zipfian start at its first key and size their space as `range.count` +
+  ///     expected inserts (`space` is then that); latest and exponential count back from the
+  ///     newest key, as in YCSB. nil: every key that exists, from 0.
+  public init(
+    _ d: RequestDistribution, records: UInt64, space: UInt64, start: UInt64 = 0,
+    range: Range<UInt64>? = nil
+  ) {
     let n = max(records, 1)
+    base = range?.lowerBound ?? 0
+    width = max(UInt64(range?.count ?? 1), 1)
     switch d {
-    case .uniform: kind = .uniform
+    case .uniform: kind = range == nil ? .uniform : .uniformRange
     case .sequential:
-      kind = .sequential
+      kind = range == nil ? .sequential : .sequentialRange
       sequentialNext = start
+    case .zipfian(let c) where c >= 1:
+      kind = .zipfianExact
+      exact = ZipfRejectionInversion(n: max(space, 1), theta: c)
     case .zipfian(let c):
       kind = .zipfian
       zipf = Zipfian(n: max(space, 1), theta: c)
     case .scrambledZipfian(let c):
       // CoreWorkload: ScrambledZipfianGenerator(insertstart, insertstart + insertcount +
       // expectednewkeys), whose bounds are inclusive: space + 1 keys.
-      kind = .scrambled
-      zipf = Zipfian(
-        n: Self.scrambledItemCount, theta: c, zetaN: c == 0.99 ? Self.scrambledZetaN : nil)
+      if c >= 1 {
+        kind = .scrambledExact
+        exact = ZipfRejectionInversion(n: Self.scrambledItemCount, theta: c)
+      } else {
+        kind = .scrambled
+        zipf = Zipfian(
+          n: Self.scrambledItemCount, theta: c, zetaN: c == 0.99 ? Self.scrambledZetaN : nil)
+      }
       items = space + 1
+    case .latest(let c) where c >= 1:
+      kind = .latestExact
+      exact = ZipfRejectionInversion(n: max(n - 1, 1), theta: c)
     case .latest(let c):
       // SkewedLatestGenerator builds ZipfianGenerator(lastValue) over recordcount − 1 items.
       kind = .latest
       zipf = Zipfian(n: max(n - 1, 1), theta: c)
     case .hotspot(let data, let op):
-      kind = .hotspot
+      kind = range == nil ? .hotspot : .hotspotRange
       a = data
       b = op
     case .exponential(let percentile, let fraction):
@@ -63,6 +97,14 @@ public struct KeyChooser: Sendable {
       kind = .selfSimilar
       a = log(skew) / log(1 - skew)
     }
+  }
+
+  /// A hotspot draw in [0, n): the first `a` of the keys get `b` of the requests.
+  @inlinable @inline(__always)
+  func hotspot(_ rng: inout Xoshiro256, _ n: UInt64) -> UInt64 {
+    let hot = UInt64(Double(n) * a)
+    if hot > 0 && (rng.nextDouble() < b || hot >= n) { return rng.next(below: hot) }
+    return hot + rng.next(below: n - hot)
   }
 
   /// ScrambledZipfianGenerator's key for a zipfian rank: FNV-64 (YCSB's `Utils.fnvhash64`) of
@@ -77,24 +119,49 @@ public struct KeyChooser: Sendable {
     switch kind {
     case .uniform:
       return rng.next(below: c)
+    case .uniformRange:  // UniformLongGenerator(insertstart, insertstart + insertcount − 1)
+      return base &+ rng.next(below: width)
     case .sequential:
       let k = sequentialNext % c
       sequentialNext = k + 1
       return k
+    case .sequentialRange:  // SequentialGenerator(insertstart, insertstart + insertcount − 1)
+      let k = sequentialNext % width
+      sequentialNext = k + 1
+      return base &+ k
     case .zipfian:
       // Ranks beyond the current count are redrawn (YCSB does the same); a few tries, then uniform.
+      let live = c &- base  // keys from the range's start (c > base: the records exist)
       for _ in 0..<8 {
         let r = zipf.unsafelyUnwrapped.rank(rng.nextDouble())
-        if r < c { return r }
+        if r < live { return base &+ r }
       }
-      return rng.next(below: c)
+      return base &+ rng.next(below: live)
     case .scrambled:
       // CoreWorkload.nextKeynum: a key beyond the newest record is redrawn.
       for _ in 0..<Self.scrambledRedraws {
-        let k = scrambledKey(rank: zipf.unsafelyUnwrapped.rank(rng.nextDouble()))
+        let k = base &+ scrambledKey(rank: zipf.unsafelyUnwrapped.rank(rng.nextDouble()))
         if k < c { return k }
       }
-      return ycsbFNVHash64(zipf.unsafelyUnwrapped.rank(rng.nextDouble())) % c
+      return base &+ ycsbFNVHash64(zipf.unsafelyUnwrapped.rank(rng.nextDouble())) % (c &- base)
+    case .zipfianExact:
+      let live = c &- base
+      for _ in 0..<8 {
+        let r = exact.unsafelyUnwrapped.rank(&rng)
+        if r < live { return base &+ r }
+      }
+      return base &+ rng.next(below: live)
+    case .scrambledExact:
+      for _ in 0..<Self.scrambledRedraws {
+        let k = base &+ scrambledKey(rank: exact.unsafelyUnwrapped.rank(&rng))
+        if k < c { return k }
+      }
+      return base &+ ycsbFNVHash64(exact.unsafelyUnwrapped.rank(&rng)) % (c &- base)
+    case .latestExact:
+      let last = c - 1
+      if last == 0 { return 0 }
+      if exact.unsafelyUnwrapped.n < last { exact!.grow(to: last) }
+      return last - min(exact.unsafelyUnwrapped.rank(&rng), last - 1)
     case .latest:
       // SkewedLatestGenerator: last − zipf(last), ζ grown with the count (η as YCSB keeps it),
       // so the newest key is the hottest and key 0 is never drawn once a record is inserted.
@@ -103,9 +170,9 @@ public struct KeyChooser: Sendable {
       if zipf.unsafelyUnwrapped.n < last { zipf!.grow(to: last) }
       return last - min(zipf.unsafelyUnwrapped.rank(rng.nextDouble()), last - 1)
     case .hotspot:
-      let hot = UInt64(Double(c) * a)
-      if hot > 0 && (rng.nextDouble() < b || hot >= c) { return rng.next(below: hot) }
-      return hot + rng.next(below: c - hot)
+      return hotspot(&rng, c)
+    case .hotspotRange:  // HotspotIntegerGenerator(insertstart, insertstart + insertcount − 1, …)
+      return base &+ hotspot(&rng, width)
     case .exponential:
       for _ in 0..<8 {
         let back = -math.log2(1 - rng.nextDouble()) * a

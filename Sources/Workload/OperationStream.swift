@@ -142,10 +142,13 @@ public struct OperationStream {
       }
     }
     listing = spec.list
-    let space = UInt64(spec.records + spec.expectedRunInserts)
-    let start = UInt64(spec.records) * UInt64(thread) / UInt64(max(threads, 1))
+    // CoreWorkload sizes zipfian over insertcount (recordcount by default) + expectednewkeys.
+    let range = spec.requestRange.map { UInt64($0.lowerBound)..<UInt64($0.upperBound) }
+    let space = UInt64((range?.count ?? spec.records) + spec.expectedRunInserts)
+    let start = UInt64(range?.count ?? spec.records) * UInt64(thread) / UInt64(max(threads, 1))
     chooser = KeyChooser(
-      spec.requestDistribution, records: UInt64(spec.records), space: space, start: start)
+      spec.requestDistribution, records: UInt64(spec.records), space: space, start: start,
+      range: range)
     var cumulative = 0.0
     let given = OpKind.allCases.filter { spec.proportion($0) > 0 }
     let kinds = given.isEmpty ? [.read] : given  // a load-only spec
@@ -154,9 +157,12 @@ public struct OperationStream {
       return (cumulative >= 1 ? UInt64.max : UInt64(cumulative * 18_446_744_073_709_551_616.0), k)
     }
     if isLoad {
-      // Each load thread inserts its own contiguous range of key numbers.
-      loadNext = records * threadIndex / threadCount
-      loadEnd = records * (threadIndex + 1) / threadCount
+      // Each load thread inserts its own contiguous part of the load range (YCSB's
+      // insertstart ..< insertstart + insertcount; 0 ..< records by default).
+      let first = UInt64(spec.loadRange.lowerBound)
+      let count = UInt64(spec.loadRange.count)
+      loadNext = first + count * threadIndex / threadCount
+      loadEnd = first + count * (threadIndex + 1) / threadCount
     }
   }
 

@@ -184,7 +184,8 @@ struct SpecReader {
     "mix",
     "request_distribution", "insert_order", "keys", "value_size", "scan_length", "list", "engines",
     "repeats", "seed", "allocator", "latency_sampling", "placement",
-    "interval", "percentiles", "target", "update_value_size", "pregenerate",
+    "interval", "percentiles", "target", "update_value_size", "insert_start", "insert_count",
+    "pregenerate",
   ]
 
   func read(_ root: SpecNode, defaultName: String) throws -> WorkloadSpec {
@@ -241,6 +242,21 @@ struct SpecReader {
     }
     if let n = f.take("update_value_size") {
       spec.updateValueSize = try size(n, "update_value_size", min: 0, max: 1 << 20)
+    }
+    let insertStart = f.take("insert_start")
+    let insertCount = f.take("insert_count")
+    if insertStart != nil || insertCount != nil {
+      let start = try insertStart.map { try int($0, "insert_start") } ?? 0
+      let count =
+        try insertCount.map { try int($0, "insert_count", min: 1) } ?? spec.records - start
+      guard count >= 1, start + count <= spec.records else {
+        let node = insertCount ?? insertStart!
+        throw fail(
+          insertCount == nil ? "insert_start" : "insert_count", node,
+          "insert_start (\(start)) + insert_count (\(count)) must lie within records (\(spec.records)) and cover at least one key; lower them or raise records"
+        )
+      }
+      (spec.insertStart, spec.insertCount) = (start, count)
     }
     if let n = f.take("scan_length") {
       spec.scanLength = try size(n, "scan_length", min: 1, max: 1 << 20)
@@ -384,7 +400,8 @@ struct SpecReader {
     case "sequential": result = .sequential
     case "zipfian", "scrambled_zipfian", "latest":
       allowed = ["constant"]
-      let c = try param("constant", 0.99, 0.000001...0.999999)
+      // θ < 1: Gray's method, YCSB's; θ ≥ 1: the exact rejection-inversion sampler.
+      let c = try param("constant", 0.99, 0.000001...100)
       result =
         name == "zipfian"
         ? .zipfian(constant: c)

@@ -177,6 +177,17 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
   public var description: String = ""
   /// Records loaded before the run phase (YCSB `recordcount`).
   public var records: Int = 100_000
+  /// YCSB `insertstart` / `insertcount` (`insert_start` / `insert_count`), how YCSB splits a
+  /// load among clients: the load inserts key numbers `insertStart ..< insertStart +
+  /// insertCount`, and uniform, sequential, hotspot and zipfian requests choose among those
+  /// keys as CoreWorkload's key chooser does (a fixed range; scrambled zipfian over it plus the
+  /// expected inserts), while run-phase inserts still number from `records` on and `latest` /
+  /// `exponential` count back from the newest key. Property files always set it (0 and
+  /// `recordcount` by default), so their requests never follow the inserts with uniform,
+  /// sequential or hotspot, as in YCSB. nil (YAML's default): the load is `0 ..< records`
+  /// and requests choose among every key that exists, inserts included.
+  public var insertStart: Int? = nil
+  public var insertCount: Int? = nil
   /// Operations in the measured run phase, split evenly among threads (YCSB `operationcount`).
   public var operations: Int? = 100_000
   /// Seconds the measured run phase lasts at most (YCSB `maxexecutiontime`).
@@ -250,6 +261,18 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
     if case .operations(let n) = warmup { warm = Double(n) }
     let ops = Double(records) + Double(operations ?? 0) + warm
     return ops * Double(TraceTape.Section.size(keyLength: keyShape.maximumLength))
+  }
+
+  /// The key numbers the load inserts.
+  public var loadRange: Range<Int> {
+    let start = insertStart ?? 0
+    return start..<(start + (insertCount ?? (records - start)))
+  }
+
+  /// YCSB's `insertstart ..< insertstart + insertcount`, the range requests choose in; nil when
+  /// requests choose among every key that exists.
+  public var requestRange: Range<Int>? {
+    insertStart == nil && insertCount == nil ? nil : loadRange
   }
 
   /// Inserts the run phase is expected to make (sizes the request key space like YCSB).

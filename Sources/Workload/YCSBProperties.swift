@@ -213,6 +213,9 @@ public enum YCSBProperties {
         ("records", "1000"), ("operations", "1000"),
         ("request_distribution.type", "uniform"), ("insert_order", "hashed"),
         ("scan_length.min", "1"), ("scan_length.max", "1000"), ("scan_length.type", "uniform"),
+        // CoreWorkload's key choosers always have a range: insertstart = 0 and insertcount =
+        // recordcount by default.
+        ("insert_start", "0"),
       ] {
         set(k, v, 0)
       }
@@ -272,7 +275,8 @@ public enum YCSBProperties {
       case "dataintegrity", "fieldlengthhistogram":
         break  // read only with fieldlengthdistribution=histogram, which warns below
       case "insertstart", "insertcount":
-        break  // checked below
+        // CoreWorkload's load range and key-chooser range (checked with YCSB's names below).
+        set(p.key == "insertstart" ? "insert_start" : "insert_count", p.value, p.line)
       case let k where plumbing.contains(k):
         plumbingSeen.append(k)
         notes.notModelled.append("\(p.key)=\(p.value)")
@@ -310,16 +314,20 @@ public enum YCSBProperties {
     for k in parameters[values["requestdistribution"]?.value ?? "uniform"] ?? [] {
       guard let p = values[k], let path = direct[k] else { continue }
       // CoreWorkload ignores zipfianconstant (always 0.99); TreeBench honours θ in (0, 1) as an
-      // extension, and runs YCSB's 0.99 for any other value YCSB would accept, with a warning.
+      // extension, and runs YCSB's 0.99 for any other value YCSB would accept, with a warning
+      // (YCSB's Gray generator is undefined for θ ≥ 1; YAML specs take any θ > 0).
       if k == "zipfianconstant", let v = Double(p.value), !(v > 0 && v < 1) {
-        notModelled(p, "Gray's sampler needs 0 < θ < 1; running θ = 0.99, as YCSB always does")
+        notModelled(
+          p,
+          "property files honour 0 < θ < 1 only (YCSB's generator is Gray's); running θ = 0.99, as YCSB always does (a YAML spec takes any θ > 0)"
+        )
         continue
       }
       set(path, p.value, p.line)
     }
     try applyMix(values, to: &node, file: file, notes: &notes)
     try applyFields(values, to: &node, file: file, notes: &notes)
-    try checkLoadRange(values, file: file, notes: &notes)
+    try checkLoadRange(values, file: file)
     return node
   }
 
@@ -430,11 +438,10 @@ public enum YCSBProperties {
     node = node.setting(["update_value_size"], to: size(fields: writeAll ? count : min(count, 1)))
   }
 
-  /// `insertstart`/`insertcount` split YCSB's load among clients. TreeBench loads the whole
-  /// `recordcount`; a range that is not the whole is accepted and named as not modelled.
-  static func checkLoadRange(_ values: [String: Property], file: String, notes: inout Notes)
-    throws
-  {
+  /// `insertstart`/`insertcount` split YCSB's load among clients (CoreWorkload: the load
+  /// inserts insertstart ..< insertstart + insertcount and requests choose in that range). YCSB
+  /// exits when the range passes recordcount; so does this, naming YCSB's properties.
+  static func checkLoadRange(_ values: [String: Property], file: String) throws {
     let records = values["recordcount"].flatMap { Int($0.value) } ?? 1000
     var start = 0
     if let p = values["insertstart"] {
@@ -446,26 +453,19 @@ public enum YCSBProperties {
     }
     var count = records - start
     if let p = values["insertcount"] {
-      guard let v = Int(p.value), v >= 0 else {
+      guard let v = Int(p.value), v >= 1 else {
         throw SpecError(
-          file: file, line: p.line, field: p.key, message: "'\(p.value)' is not a whole number ≥ 0")
+          file: file, line: p.line, field: p.key,
+          message: "'\(p.value)' is not a whole number ≥ 1 (the records this client loads)")
       }
       count = v
     }
-    let at = values["insertcount"] ?? values["insertstart"]
-    guard let at else { return }
-    guard start + count <= records else {
+    guard let at = values["insertcount"] ?? values["insertstart"] else { return }
+    guard start + count <= records, count >= 1 else {
       throw SpecError(
         file: file, line: at.line, field: at.key,
         message:
           "insertstart (\(start)) + insertcount (\(count)) exceeds recordcount (\(records)), which YCSB refuses too; lower them or raise recordcount"
-      )
-    }
-    if start != 0 || count != records {
-      notes.notModelled.append("insertstart=\(start)")
-      notes.notModelled.append("insertcount=\(count)")
-      notes.warnings.append(
-        "\(file):\(at.line): insertstart=\(start) insertcount=\(count) is not modelled: the whole recordcount (\(records)) is loaded and requested"
       )
     }
   }

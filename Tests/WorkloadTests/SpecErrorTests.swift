@@ -72,8 +72,11 @@ import Testing
   }
 
   @Test func zipfianConstantOutOfRange() throws {
-    let e = try #require(error("request_distribution: {type: zipfian, constant: 1.5}\n"))
-    #expect(e.field == "request_distribution.constant")
+    // Any θ > 0 up to 100 runs (θ ≥ 1 by rejection-inversion); 0 and beyond 100 are refused.
+    #expect(error("request_distribution: {type: zipfian, constant: 1.5}\n") == nil)
+    let e = try #require(error("request_distribution: {type: zipfian, constant: 0}\n"))
+    #expect(e.field == "request_distribution.constant" && e.line == 1)
+    #expect(error("request_distribution: {type: zipfian, constant: 250}\n") != nil)
   }
 
   @Test func unknownKeyShape() throws {
