@@ -56,7 +56,15 @@ struct RunCommand: ParsableCommand {
   enum OutputFormat: String, ExpressibleByArgument { case table, ycsb }
 
   func run() throws {
+    let readStart = Date()
     let tape = try trace.map { try TraceTape.read(path: $0) }
+    if let tape, let trace, !quiet {
+      let ops = (tape.load + tape.run).reduce(0) { $0 + $1.count }
+      FileHandle.standardError.write(
+        Data(
+          "bench: \(trace): \(ops) ops on \(tape.load.count) load and \(tape.run.count) run thread(s), read in \(String(format: "%.2f", Date().timeIntervalSince(readStart))) s into \(Limits.bytes(Double(tape.byteCount)))\n"
+            .utf8))
+    }
     var spec: WorkloadSpec
     if let file {
       spec = try loadWorkload(file, overrides: property)

@@ -47,7 +47,7 @@ public final class ResultsWriter {
     let dir: String
     if let directory {
       dir = directory
-      try Self.claim(dir, fresh: false)
+      _ = try Self.claim(dir, fresh: false)
     } else {
       var n = 1
       var candidate = "\(root)/\(stamp)-\(safeName)"

@@ -30,7 +30,7 @@ struct TraceReader {
   func read() throws -> TraceTape {
     // Pass 1: bytes per (phase, thread), the kinds and the extremes.
     var sizes: [[Int]] = [[], []]
-    var kinds: Set<OpKind> = []
+    var kinds: UInt32 = 0  // bit per OpKind raw value
     var longestKey = (length: 0, record: 0)
     var largestValue = (length: 0, record: 0)
     var largestEntry = (length: 0, record: 0)
@@ -40,7 +40,7 @@ struct TraceReader {
         sizes[p] += Array(repeating: 0, count: r.thread + 1 - sizes[p].count)
       }
       sizes[p][r.thread] += TraceTape.Section.size(keyLength: r.key.count)
-      kinds.insert(r.kind)
+      kinds |= 1 << UInt32(r.kind.rawValue)
       if r.key.count > longestKey.length { longestKey = (r.key.count, index) }
       if r.kind != .list && r.valueLength > largestValue.length {
         largestValue = (r.valueLength, index)
@@ -50,25 +50,28 @@ struct TraceReader {
       }
     }
     // Pass 2: fill sections sized exactly.
-    let sections = sizes.map { $0.map { TraceTape.Section(capacity: $0) } }
+    var writers = sizes.map { $0.map { TraceTape.Section.Writer(capacity: $0) } }
     try forEachRecord { r, _ in
-      sections[r.phase == .load ? 0 : 1][r.thread].append(
+      writers[r.phase == .load ? 0 : 1][r.thread].append(
         r.kind, key: r.key, valueLength: r.valueLength, scanLength: r.scanLength)
     }
+    let sections = writers.map { $0.map(TraceTape.Section.init) }
     return TraceTape(
-      load: sections[0], run: sections[1], kinds: kinds, longestKey: longestKey,
+      load: sections[0], run: sections[1],
+      kinds: Set(OpKind.allCases.filter { kinds & 1 << UInt32($0.rawValue) != 0 }),
+      longestKey: longestKey,
       largestValue: largestValue, largestEntry: largestEntry)
   }
 
   /// Calls `body` with each record and its index, in file order.
   func forEachRecord(_ body: (Record, Int) throws -> Void) throws {
-    let file = try ChunkedFile(path: path)
+    var file = try ChunkedFile(path: path)
     let head = file.fill(Self.magic.count)
     if head >= Self.magic.count && memcmp(file.bytes, Self.magic, Self.magic.count) == 0 {
       file.consume(Self.magic.count)
-      try readBinary(file, body)
+      try readBinary(&file, body)
     } else {
-      try readCSV(file, body)
+      try readCSV(&file, body)
     }
   }
 
@@ -76,7 +79,7 @@ struct TraceReader {
     SpecError(file: path, line: nil, field: "record \(index)", message: message)
   }
 
-  func readBinary(_ file: ChunkedFile, _ body: (Record, Int) throws -> Void) throws {
+  func readBinary(_ file: inout ChunkedFile, _ body: (Record, Int) throws -> Void) throws {
     var index = 0
     while true {
       let available = file.fill(16)
@@ -135,7 +138,7 @@ struct TraceReader {
     }
   }
 
-  func readCSV(_ file: ChunkedFile, _ body: (Record, Int) throws -> Void) throws {
+  func readCSV(_ file: inout ChunkedFile, _ body: (Record, Int) throws -> Void) throws {
     var lineNumber = 0
     var index = 0
     var key: [UInt8] = []
@@ -214,7 +217,7 @@ struct TraceReader {
 
 /// A file read through one reusable buffer: `fill(n)` makes up to `n` bytes available at
 /// `bytes`, `consume(n)` moves past them. Memory is the largest single request, not the file.
-final class ChunkedFile {
+struct ChunkedFile: ~Copyable {
   static let chunk = 1 << 20
   let fd: Int32
   var buffer: UnsafeMutableRawPointer
@@ -242,7 +245,7 @@ final class ChunkedFile {
   var available: Int { end - start }
 
   /// Reads until `n` bytes are available or the file ends; returns the bytes available.
-  func fill(_ n: Int) -> Int {
+  mutating func fill(_ n: Int) -> Int {
     if available >= n || atEOF { return available }
     if start > 0 {
       memmove(buffer, buffer + start, available)
@@ -268,10 +271,10 @@ final class ChunkedFile {
     return available
   }
 
-  func consume(_ n: Int) { start += n }
+  mutating func consume(_ n: Int) { start += n }
 
   /// The next line without its `\n` (valid until the next call); nil at the end of the file.
-  func line(maxLength: Int, path: String) throws -> UnsafeRawBufferPointer? {
+  mutating func line(maxLength: Int, path: String) throws -> UnsafeRawBufferPointer? {
     var scanned = 0
     while true {
       let view = UnsafeRawBufferPointer(start: bytes, count: available)

@@ -14,38 +14,58 @@ public final class TraceTape: Sendable {
     static let headerSize = 13
     @usableFromInline let bytes: UnsafeMutableRawPointer
     let capacity: Int
-    public private(set) var used = 0
-    public private(set) var count = 0
-    public private(set) var maxKeyLength = 0
-    public private(set) var maxValueLength = 0
+    public let used: Int
+    public let count: Int
+    public let maxKeyLength: Int
+    public let maxValueLength: Int
 
-    /// An empty section with room for `capacity` bytes of records.
-    public init(capacity: Int) {
-      self.capacity = capacity
-      bytes = .allocate(byteCount: max(capacity, 1), alignment: 8)
+    /// Takes over what `writer` packed.
+    init(_ writer: Writer) {
+      bytes = writer.bytes
+      capacity = writer.capacity
+      used = writer.used
+      count = writer.count
+      maxKeyLength = writer.maxKeyLength
+      maxValueLength = writer.maxValueLength
     }
     deinit { bytes.deallocate() }
 
     /// Bytes one record takes in a section.
     public static func size(keyLength: Int) -> Int { headerSize + keyLength }
 
-    /// Appends a record; the caller sized the section for it.
-    public func append(
-      _ kind: OpKind, key: UnsafeRawBufferPointer, valueLength: Int, scanLength: Int
-    ) {
-      precondition(used + Self.size(keyLength: key.count) <= capacity, "trace section overflow")
-      let p = bytes + used
-      p.storeBytes(of: UInt8(kind.rawValue), as: UInt8.self)
-      p.storeBytes(of: UInt32(key.count).littleEndian, toByteOffset: 1, as: UInt32.self)
-      p.storeBytes(of: UInt32(valueLength).littleEndian, toByteOffset: 5, as: UInt32.self)
-      p.storeBytes(of: UInt32(scanLength).littleEndian, toByteOffset: 9, as: UInt32.self)
-      if let base = key.baseAddress {
-        (p + Self.headerSize).copyMemory(from: base, byteCount: key.count)
+    /// Packs records into memory sized up front (a value, so filling it needs no exclusivity
+    /// checks); `Section(writer)` then owns the memory.
+    struct Writer {
+      let bytes: UnsafeMutableRawPointer
+      let capacity: Int
+      var used = 0
+      var count = 0
+      var maxKeyLength = 0
+      var maxValueLength = 0
+
+      init(capacity: Int) {
+        self.capacity = capacity
+        bytes = .allocate(byteCount: max(capacity, 1), alignment: 8)
       }
-      used += Self.size(keyLength: key.count)
-      count += 1
-      maxKeyLength = max(maxKeyLength, key.count)
-      if kind != .list { maxValueLength = max(maxValueLength, valueLength) }
+
+      mutating func append(
+        _ kind: OpKind, key: UnsafeRawBufferPointer, valueLength: Int, scanLength: Int
+      ) {
+        precondition(
+          used + Section.size(keyLength: key.count) <= capacity, "trace section overflow")
+        let p = bytes + used
+        p.storeBytes(of: UInt8(kind.rawValue), as: UInt8.self)
+        p.storeBytes(of: UInt32(key.count).littleEndian, toByteOffset: 1, as: UInt32.self)
+        p.storeBytes(of: UInt32(valueLength).littleEndian, toByteOffset: 5, as: UInt32.self)
+        p.storeBytes(of: UInt32(scanLength).littleEndian, toByteOffset: 9, as: UInt32.self)
+        if let base = key.baseAddress {
+          (p + Section.headerSize).copyMemory(from: base, byteCount: key.count)
+        }
+        used += Section.size(keyLength: key.count)
+        count += 1
+        maxKeyLength = max(maxKeyLength, key.count)
+        if kind != .list { maxValueLength = max(maxValueLength, valueLength) }
+      }
     }
 
     @usableFromInline struct Record {
@@ -126,10 +146,12 @@ extension TraceTape.Section {
   public convenience init(
     pregenerating count: Int, of stream: inout OperationStream, keyLength: Int
   ) {
-    self.init(capacity: count * Self.size(keyLength: keyLength))
+    var writer = Writer(capacity: count * Self.size(keyLength: keyLength))
     for _ in 0..<count {
       guard let op = stream.next() else { break }
-      append(op.kind, key: op.key, valueLength: op.recordedValueSize, scanLength: op.scanLength)
+      writer.append(
+        op.kind, key: op.key, valueLength: op.recordedValueSize, scanLength: op.scanLength)
     }
+    self.init(writer)
   }
 }
