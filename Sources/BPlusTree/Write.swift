@@ -130,7 +130,7 @@ extension Tree {
   /// Where to split `n` gathered entries: by bytes (each half as even as possible), or by count
   /// (reddb's median) unless a half would then overflow or fall below the byte floor (sizes
   /// skewed), in which case by bytes.
-  func splitPoint(_ n: Int, leaf: Bool, high: Int) -> Int {
+  func splitPoint(_ n: Int, leaf: Bool, high: Int, byCount: Bool? = nil) -> Int {
     let (lo, hi) = leaf ? (1, n - 1) : (1, n - 2)
     var total = 0
     for i in 0..<n { total += entrySize(i) }
@@ -141,7 +141,7 @@ extension Tree {
       let right = total - left - (leaf ? 0 : entrySize(m))
       return left + entryKey(m).count <= room && right + high <= room
     }
-    if splitByCount {
+    if byCount ?? splitByCount {
       let m = min(max(n / 2, lo), hi)
       var left = 0
       for i in 0..<m { left += entrySize(i) }

@@ -194,7 +194,8 @@ func key(_ n: Int) -> [UInt8] { withUnsafeBytes(of: UInt64(n).bigEndian, Array.i
       let leaves = t.detail("leaf_pages")
       let mean = t.detail("leaf_fill_pct")
       #expect(buckets.reduce(0, +) == leaves)
-      #expect(buckets[mean / 10] >= leaves - 1, "all but the last leaf near the mean \(mean)")
+      // The last two leaves may be evened out below the mean (a tail under the floor).
+      #expect(buckets[mean / 10] >= leaves - 2, "all but the last two leaves near the mean \(mean)")
       #expect(mean <= fill && mean > fill * 8 / 10)
     }
   }

@@ -1,0 +1,82 @@
+import EngineConformance
+import EngineKit
+import Testing
+
+@testable import BPlusTree
+
+/// Bulk loading at every fill level, and the reddb-faithful behaviours (in-place shrinking
+/// upserts, one-entry borrowing, the `profile: reddb` preset).
+@Suite struct BPlusTreeBulkLoadTails {
+  /// Entries per leaf of a bulk load at `fill` (read from the first leaf of a large load).
+  func perLeaf(fill: Int, value: Int) throws -> Int {
+    let t = try make(["fill": String(fill)])
+    _ = t.bulkLoad((0..<2000).map { (key($0), [UInt8](repeating: 1, count: value)) })
+    var p = t.tree.page(t.tree.directory.pointee.root)
+    while !p.isLeaf { p = t.tree.page(p.child(at: 0)) }
+    return p.count
+  }
+
+  func load(_ count: Int, fill: Int, value: Int) throws -> BPlusTreeEngine {
+    let t = try make(["fill": String(fill)])
+    let loaded = t.bulkLoad(
+      (0..<count).map { (key($0), [UInt8](repeating: UInt8(truncatingIfNeeded: $0), count: value)) }
+    )
+    #expect(loaded == count)
+    return t
+  }
+
+  /// The issue's example: 236 entries of 8-byte keys and 1-byte values at fill 100 used to leave
+  /// a 1-entry tail leaf, below the floor.
+  @Test func issueExampleKeepsTheFloor() throws {
+    #expect(try perLeaf(fill: 100, value: 1) == 235)
+    let t = try load(236, fill: 100, value: 1)
+    try t.checkInvariants()
+    #expect(t.keys() == (0..<236).map(key))
+  }
+
+  /// n·perLeaf + {−1, 0, 1, 2} entries at every fill the engine accepts: the last leaf ends below
+  /// the floor in many of them and must be merged or evened out.
+  @Test func countsAroundFullLeavesAtEveryFill() throws {
+    for fill in 50...100 {
+      let per = try perLeaf(fill: fill, value: 1)
+      for n in 1...3 {
+        for count in [n * per - 1, n * per, n * per + 1, n * per + 2] {
+          let t = try load(count, fill: fill, value: 1)
+          try t.checkInvariants()
+          #expect(t.stats.keys == count)
+          #expect(t.value(key(count - 1)) == [UInt8(truncatingIfNeeded: count - 1)])
+        }
+      }
+    }
+  }
+
+  /// Large entries at low fill (1,004-byte cells, under the 1,012-byte floor): a page that
+  /// reaches the fill budget below the floor takes one more before it closes.
+  @Test func largeEntriesAtLowFill() throws {
+    for fill in [50, 60, 75, 100] {
+      for count in [2, 3, 5, 17] {
+        let t = try load(count, fill: fill, value: 990)
+        try t.checkInvariants()
+        #expect(t.stats.keys == count)
+      }
+    }
+  }
+
+  /// A tail at an interior level: one, two or forty children left over for a last interior
+  /// page. One or two merge into the page before (height 2); forty at fill 100 overflow one page
+  /// together with it and are evened out (height 3).
+  @Test func interiorTailsKeepTheFloor() throws {
+    for fill in [50, 100] {
+      let per = try perLeaf(fill: fill, value: 1)
+      // Children per interior page at this fill: 8-byte keys take 16 bytes a cell.
+      let fanout = (4096 - 48 - 512) * fill / 100 / 16 + 1
+      for extra in [1, 2, 40] {
+        let count = (fanout + extra) * per
+        let t = try load(count, fill: fill, value: 1)
+        try t.checkInvariants()
+        #expect(t.stats.height == (fill == 100 && extra == 40 ? 3 : 2))
+        #expect(t.keys().count == count)
+      }
+    }
+  }
+}
