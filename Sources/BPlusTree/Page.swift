@@ -195,6 +195,14 @@ struct Page: CellSearch {
     freeStart -= 2
   }
 
+  /// Shortens leaf cell `index`'s value to its first `length` bytes in place: the cell keeps its
+  /// offset and the bytes past the new end become garbage until the page is compacted.
+  func shrinkValue(at index: Int, to length: Int) {
+    let o = slot(index)
+    live -= u16(o + 2) - length
+    set16(o + 2, length)
+  }
+
   /// Sets the fence key (once, on a freshly formatted page).
   func setHighKey(_ h: UnsafeRawBufferPointer) {
     let o = freeEnd - h.count

@@ -80,3 +80,37 @@ import Testing
     }
   }
 }
+
+@Suite struct BPlusTreeUpsert {
+  /// Where leaf cell `k` lives, and its leaf's live bytes.
+  func cell(_ t: BPlusTreeEngine, _ k: [UInt8]) -> (offset: Int, live: Int) {
+    k.withUnsafeBytes {
+      let (leaf, _) = t.tree.descend($0, record: false)
+      return (leaf.slot(leaf.lowerBound($0).index), leaf.live)
+    }
+  }
+
+  /// reddb overwrites in place when the new value is not longer; so does the engine (in every
+  /// variant), unless the shrink would leave the leaf under the floor.
+  @Test(arguments: [[:], ["concurrency": "olc"], ["profile": "reddb"]])
+  func shorterValuesAreOverwrittenInPlace(options: [String: String]) throws {
+    let t = try make(options)
+    for i in 0..<300 { t.put(key(i), Array(repeating: 7, count: 100)) }
+    let before = cell(t, key(150))
+    #expect(t.replace(key(150), [1, 2, 3]))
+    let after = cell(t, key(150))
+    #expect(after.offset == before.offset, "the cell did not move")
+    #expect(after.live == before.live - 97)
+    #expect(t.value(key(150)) == [1, 2, 3])
+    #expect(t.replace(key(150), []))
+    #expect(t.value(key(150)) == [] && cell(t, key(150)).offset == before.offset)
+    // Growing moves the cell.
+    #expect(t.replace(key(150), Array(repeating: 9, count: 50)))
+    #expect(t.value(key(150)) == Array(repeating: 9, count: 50))
+    try t.checkInvariants()
+    // Shrinking a whole leaf's values: in place until the floor, then cells move and rebalance.
+    for i in 0..<300 { #expect(t.replace(key(i), [UInt8(i & 255)])) }
+    try t.checkInvariants()
+    for i in 0..<300 { #expect(t.value(key(i)) == [UInt8(i & 255)]) }
+  }
+}
