@@ -1,3 +1,4 @@
+import CSys
 import EngineConformance
 import EngineKit
 import Testing
@@ -112,5 +113,99 @@ import Testing
     for i in 0..<300 { #expect(t.replace(key(i), [UInt8(i & 255)])) }
     try t.checkInvariants()
     for i in 0..<300 { #expect(t.value(key(i)) == [UInt8(i & 255)]) }
+  }
+}
+
+@Suite struct BPlusTreeRebalanceRedDB {
+  /// Two leaves of 54-byte cells (75 entries split 37/38), then the largest keys deleted until
+  /// the right leaf falls under the floor (1,012 bytes = 18.7 cells): reddb borrows exactly one
+  /// entry from the left leaf; `even` merges the two (55 cells fit one page).
+  @Test func oneEntryIsBorrowedWhereEvenMerges() throws {
+    for policy in ["reddb", "even"] {
+      let t = try make(["rebalance": policy])
+      for i in 0..<75 { t.put(key(i), Array(repeating: 1, count: 40)) }
+      #expect(t.detail("leaf_pages") == 2)
+      var n = 75
+      while t.detail("borrows") == 0 && t.detail("merges") == 0 {
+        n -= 1
+        #expect(t.delete(key(n)))
+        try t.checkInvariants()
+      }
+      if policy == "reddb" {
+        #expect(t.detail("borrows") == 1 && t.detail("merges") == 0 && t.detail("leaf_pages") == 2)
+        let leaf = t.tree.page(t.tree.s.pointee.fastLeaf)  // the rightmost leaf
+        #expect(leaf.live >= t.tree.minFill && leaf.live < t.tree.minFill + 54)
+      } else {
+        #expect(t.detail("merges") == 1 && t.detail("leaf_pages") == 1)
+      }
+      #expect(t.keys() == (0..<n).map(key))
+    }
+  }
+
+  /// Long keys so interior pages underflow too: interior pages rotate through the parent's
+  /// separator; every step keeps the invariants.
+  @Test(arguments: [[:], ["concurrency": "olc"], ["profile": "reddb"]])
+  func interiorPagesBorrowThroughTheParent(options: [String: String]) throws {
+    let t = try make(options.merging(["rebalance": "reddb"]) { a, _ in a })
+    let long = { (i: Int) in key(i) + Array(repeating: UInt8(i % 251), count: 300) }
+    for i in 0..<3000 { t.put(long(i * 37 % 3000)) }
+    #expect(t.stats.height! >= 3)
+    for i in 0..<3000 where i % 3 != 0 {
+      #expect(t.delete(long(i)))
+      if i % 97 == 0 { try t.checkInvariants() }
+    }
+    try t.checkInvariants()
+    #expect(t.detail("borrows") > 0 && t.detail("merges") > 0)
+    #expect(t.keys().count == 1000)
+  }
+}
+
+@Suite struct BPlusTreeRedDBProfile {
+  @Test func crc32IsRedDBs() {
+    let check = Array("123456789".utf8)
+    #expect(check.withUnsafeBytes { csys_crc32(0, $0.baseAddress, 9) } == 0xCBF4_3926)
+    // reddb's own doc example, and the same bytes in two pieces.
+    let hello = Array("hello world".utf8)
+    #expect(hello.withUnsafeBytes { csys_crc32(0, $0.baseAddress, 11) } == 0x0D4A_1185)
+    let split = hello.withUnsafeBytes { b in
+      csys_crc32(csys_crc32(0, b.baseAddress, 5), b.baseAddress! + 5, 6)
+    }
+    #expect(split == 0x0D4A_1185)
+  }
+
+  @Test func profileResolvesAndExplicitKnobsWin() throws {
+    let reddb = Dictionary(uniqueKeysWithValues: try make(["profile": "reddb"]).stats.knobs)
+    #expect(reddb["split"] == "count" && reddb["checksum"] == "crc32")
+    #expect(reddb["copy_on_read"] == "on" && reddb["write_back"] == "on")
+    #expect(reddb["rebalance"] == "reddb" && reddb["page_size"] == "4096")
+    let mixed = Dictionary(
+      uniqueKeysWithValues: try make(["profile": "reddb", "split": "bytes", "checksum": "on"]).stats
+        .knobs)
+    #expect(mixed["split"] == "bytes" && mixed["checksum"] == "crc32c")
+    let plain = Dictionary(uniqueKeysWithValues: try make().stats.knobs)
+    #expect(plain["split"] == "bytes" && plain["checksum"] == "off" && plain["write_back"] == "off")
+    #expect(plain["rebalance"] == "even" && plain["profile"] == "default")
+    try BPlusTreeEngine.descriptor.validate(EngineOptions(["profile": "reddb"]))
+    #expect(throws: EngineOptionError.self) {
+      try BPlusTreeEngine.descriptor.validate(EngineOptions(["rebalance": "lazy"]))
+    }
+  }
+
+  /// Every page write goes through the buffer and is stamped with reddb's CRC-32; a flipped
+  /// byte is caught.
+  @Test(arguments: [[:], ["concurrency": "olc"]])
+  func pagesAreWrittenBackAndChecksummed(options: [String: String]) throws {
+    let t = try make(options.merging(["profile": "reddb"]) { a, _ in a })
+    for i in 0..<2000 { t.put(key(i)) }
+    for i in 0..<1000 { t.delete(key(i * 2)) }
+    for i in 1..<200 { t.replace(key(i * 2 + 1), []) }
+    try t.checkInvariants()
+    let written = t.detail("write_back_bytes")
+    #expect(written > 0 && written == 2 * t.detail("checksum_bytes"))
+    #expect(t.detail("copied_bytes") > 0)
+    let root = t.tree.page(t.tree.directory.pointee.root)
+    root.p.storeBytes(
+      of: root.p.load(fromByteOffset: 100, as: UInt8.self) ^ 1, toByteOffset: 100, as: UInt8.self)
+    #expect(throws: InvariantViolation.self) { try t.checkInvariants() }
   }
 }

@@ -9,6 +9,9 @@ let variants: [[String: String]] = [
   ["page_size": "65536", "split": "count"], ["concurrency": "olc"],
   ["concurrency": "olc", "checksum": "on", "copy_on_read": "on"],
   ["concurrency": "olc", "page_size": "8192", "split": "count"],
+  ["rebalance": "reddb"], ["rebalance": "reddb", "page_size": "8192", "split": "count"],
+  ["checksum": "crc32", "write_back": "on"], ["profile": "reddb"],
+  ["profile": "reddb", "concurrency": "olc"],
 ]
 
 func make(_ options: [String: String] = [:]) throws -> BPlusTreeEngine {
