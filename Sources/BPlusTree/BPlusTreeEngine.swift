@@ -1,19 +1,35 @@
 import EngineKit
 
-/// The page-structured B+ tree engine (reddb-style B-link tree over slotted pages; see
-/// shared/design/art-and-bplustree.md part B).
+/// The page-structured B+ tree engine (a B-link tree over slotted pages after reddb 1.1.0's
+/// design; see shared/design/art-and-bplustree.md part B and the README for what differs).
 ///
-/// Variants: `page_size` (4, 8, 16 or 64 KiB), `split: bytes | count`, `checksum: off | on`
-/// (CRC32C stamped on every page write), `copy_on_read: off | on` (every page read is copied
-/// first, as a pager would), and `concurrency: olc` (optimistic lock coupling: lock-free readers,
-/// one-leaf writers in parallel, structural changes one at a time; `auto` picks it). Keys up to page_size/8 bytes and key + value up to
-/// (page_size − 48 − page_size/8)/2 − 6 bytes, so two entries and a fence always fit a page;
-/// larger input is refused (insert/update return false).
+/// Variants: `page_size` (4, 8, 16 or 64 KiB), `split: bytes | count`, `checksum: off | crc32c |
+/// crc32` (stamped on every page write; `on` = crc32c), `copy_on_read: off | on` (every page
+/// read is copied first, as reddb's pager hands out copies), `write_back: off | on` (every page
+/// write goes through a page buffer: copied out, checksummed there, copied back),
+/// `rebalance: even | reddb`, `fill` (bulk load), `profile: default | reddb` (presets; knobs
+/// given explicitly win), and `concurrency: olc` (optimistic lock coupling: lock-free readers,
+/// one-leaf writers in parallel, structural changes one at a time; `auto` picks it). Keys up to
+/// page_size/8 bytes and key + value up to (page_size − 48 − page_size/8)/2 − 6 bytes, so two
+/// entries and a fence always fit a page; larger input is refused (insert/update return false).
 public final class BPlusTreeEngine: WritingEngine {
+  /// What `profile: reddb` sets: reddb 1.1.0's costs and policies (count split, its bytewise
+  /// IEEE CRC-32 on every page write, a copy per page read, read-copy-modify-write through a
+  /// page buffer, one-entry borrowing).
+  static let reddbProfile: [String: String] = [
+    "split": "count", "checksum": "crc32", "copy_on_read": "on", "write_back": "on",
+    "rebalance": "reddb",
+  ]
+
   public static let descriptor = EngineDescriptor(
     name: "bplustree",
     summary: "B-link tree over slotted pages: fence keys, right links, byte-based rebalancing",
     knobs: [
+      Knob(
+        "profile", .choice(["default", "reddb"]), default: "default",
+        help:
+          "reddb: split=count checksum=crc32 copy_on_read=on write_back=on rebalance=reddb (knobs given explicitly win)"
+      ),
       Knob(
         "page_size", .choice(["4096", "8192", "16384", "65536"]), default: "4096",
         help: "bytes per page"),
@@ -23,13 +39,27 @@ public final class BPlusTreeEngine: WritingEngine {
           "bytes: even halves by size; count: reddb's median (falls back to bytes when a half would overflow)"
       ),
       Knob(
-        "checksum", .choice(["off", "on"]), default: "off",
-        help: "CRC32C stamped on every page write"),
+        "checksum", .choice(["off", "on", "crc32c", "crc32"]), default: "off",
+        help:
+          "stamped on every page write: crc32c (hardware; 'on' is the same) or crc32, reddb's bytewise IEEE CRC-32"
+      ),
       Knob(
         "copy_on_read", .choice(["off", "on"]), default: "off",
         help: "copy each page before reading it (pager cost)"),
       Knob(
-        "fill", .integer(50...100), default: "100", help: "bulk-load fill factor, percent of a page"
+        "write_back", .choice(["off", "on"]), default: "off",
+        help:
+          "pass each written page through a page buffer: copy out, checksum, copy back (pager cost)"
+      ),
+      Knob(
+        "rebalance", .choice(["even", "reddb"]), default: "even",
+        help:
+          "even: merge when both fit, else split evenly; reddb: borrow one entry at a time (left, then right), merge when that fails"
+      ),
+      Knob(
+        "fill", .integer(50...100), default: "100",
+        help:
+          "bulk-load fill factor, percent of a page less room for a fence (100 = ~87 % at 4 KiB)"
       ),
     ],
     supportsScan: true, supportsOLC: true, maxKeyLength: defaultLimits.key,
@@ -39,17 +69,42 @@ public final class BPlusTreeEngine: WritingEngine {
   /// The limits at the default 4 KiB page, which the planner checks workloads against.
   static let defaultLimits = Tree.limits(pageSize: 4096)
 
+  /// Every engine knob's value as this engine runs it: given, else the profile's, else the
+  /// default (`checksum: on` reads as crc32c). Recorded in `stats.knobs` (run.json).
+  static func resolve(_ options: EngineOptions) -> [(String, String)] {
+    let profile = options.choice("profile", default: "default")
+    return descriptor.knobs.map { knob in
+      var value =
+        options.values[knob.name]
+        ?? (profile == "reddb" ? reddbProfile[knob.name] : nil) ?? knob.defaultValue
+      if knob.name == "checksum" && value == "on" { value = "crc32c" }
+      return (knob.name, value)
+    }
+  }
+
   let tree: Tree
   let fill: Int
+  /// The resolved knobs (see `resolve`).
+  let knobs: [(String, String)]
 
   public init(options: EngineOptions) throws {
+    knobs = Self.resolve(options)
+    let k = Dictionary(uniqueKeysWithValues: knobs)
+    func integer(_ name: String) throws -> Int {
+      try EngineOptions([name: k[name]!]).integer(name, default: 0)
+    }
+    let checksum: Tree.Checksum =
+      switch k["checksum"] {
+      case "crc32c": .crc32c
+      case "crc32": .crc32
+      default: .off
+      }
     tree = Tree(
-      pageSize: try options.integer("page_size", default: 4096),
-      splitByCount: options.choice("split", default: "bytes") == "count",
-      checksum: options.choice("checksum", default: "off") == "on",
-      copyOnRead: options.choice("copy_on_read", default: "off") == "on",
+      pageSize: try integer("page_size"), splitByCount: k["split"] == "count",
+      checksum: checksum, copyOnRead: k["copy_on_read"] == "on",
+      writeBack: k["write_back"] == "on", borrowOne: k["rebalance"] == "reddb",
       optimistic: options.concurrency == .olc)
-    fill = try options.integer("fill", default: 100)
+    fill = try integer("fill")
   }
 
   @inline(__always) func fits(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer)
@@ -159,7 +214,8 @@ public final class BPlusTreeEngine: WritingEngine {
         ("right_link_hops", Double(c[Tree.Tally.hops])),
         ("checksum_bytes", Double(c[Tree.Tally.checksumBytes])),
         ("copied_bytes", Double(c[Tree.Tally.copiedBytes])),
-      ] + olc)
+        ("write_back_bytes", Double(c[Tree.Tally.writtenBytes])),
+      ] + olc, knobs: knobs)
   }
 
   public func checkInvariants() throws { try tree.check() }

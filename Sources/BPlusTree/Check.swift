@@ -53,8 +53,8 @@ extension Tree {
       guard p.id == id else { throw fail("page \(id) says it is \(p.id)") }
       if p.isLeaf { pages.leaf += 1 } else { pages.interior += 1 }
       try checkLayout(p)
-      if useChecksum {
-        guard p.checksum == p.computeChecksum(size: pageSize) else {
+      if checksum != .off {
+        guard p.checksum == p.computeChecksum(size: pageSize, ieee: checksum == .crc32) else {
           throw fail("page \(id) checksum mismatch")
         }
       }

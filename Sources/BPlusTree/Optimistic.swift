@@ -6,10 +6,10 @@ import EngineKit
 ///   `TornPage` (clamped, as a writer may be changing it), and validate the version before
 ///   following a link or trusting a value; a conflict restarts from the root, a concurrent split
 ///   is followed through the right link;
-/// - a write that stays inside one leaf (an insert into its free gap, a same-size update, a
-///   remove that keeps the byte floor) locks only that leaf;
-/// - any other write is a structural change (split, merge, redistribution, compaction, a resized
-///   value): `structural` runs the unsynchronised code alone, and it locks every page it touches;
+/// - a write that stays inside one leaf (an insert into its free gap, an update that does not
+///   grow the value, a remove or shrink that keeps the byte floor) locks only that leaf;
+/// - any other write is a structural change (split, merge, redistribution, compaction, a moved
+///   cell): `structural` runs the unsynchronised code alone, and it locks every page it touches;
 /// - freed pages and outgrown page tables are retired through `epochs`.
 extension Tree {
   /// What a one-leaf write found: its result, or that it needs a structural change.
@@ -90,11 +90,11 @@ extension Tree {
   func optimisticWrite(
     _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode
   ) -> Bool {
-    let local = onLeaf(key) { leaf, _ -> LeafWrite in
+    let local = onLeaf(key) { leaf, level -> LeafWrite in
       let (i, exists) = leaf.lowerBound(key)
       if exists {
         guard mode != .insert else { return .done(false) }
-        return overwrite(leaf, i, value) ? .done(true) : .structural
+        return overwrite(leaf, i, value, level: level) ? .done(true) : .structural
       }
       guard mode != .update else { return .done(false) }
       guard leaf.gap >= Page.cellSize(leaf: true, key: key.count, value: value.count) else {

@@ -17,7 +17,7 @@ import EngineKit
 ///     16  right      UInt32  right link (B-link): the next page on this level, 0 = none
 ///     20  prev       UInt32  left neighbour (leaves), 0 = none
 ///     24  child      UInt32  interior: the rightmost child (keys ≥ the last separator)
-///     28  checksum   UInt32  CRC32C of the page but this field and the version (`checksum: on`)
+///     28  checksum   UInt32  CRC of the page but this field and the version (`checksum` knob)
 ///     32  version    UInt64  reserved for optimistic lock coupling (issue #9)
 ///     40  highOff    UInt16  the fence (high key) cell's offset; 0 = none (rightmost on its level)
 ///     42  highLen    UInt16
@@ -96,10 +96,12 @@ struct Page: CellSearch {
     (p + 32).assumingMemoryBound(to: UInt64.self)
   }
 
-  /// The CRC32C of the page's bytes except the checksum and the version word (which changes
-  /// when a latch is released, after the page was sealed).
-  func computeChecksum(size: Int) -> UInt32 {
-    csys_crc32c(csys_crc32c(0, p, 28), p + 40, size - 40)
+  /// The checksum of the page's bytes except the checksum and the version word (which changes
+  /// when a latch is released, after the page was sealed): CRC32C, or with `ieee` reddb's CRC-32.
+  func computeChecksum(size: Int, ieee: Bool = false) -> UInt32 {
+    ieee
+      ? csys_crc32(csys_crc32(0, p, 28), p + 40, size - 40)
+      : csys_crc32c(csys_crc32c(0, p, 28), p + 40, size - 40)
   }
 
   /// Resets to an empty page of `kind`, keeping the version word (a writer holds the latch).
@@ -193,6 +195,14 @@ struct Page: CellSearch {
     memmove(slots + 2 * index, slots + 2 * (index + 1), 2 * (n - index - 1))
     count = n - 1
     freeStart -= 2
+  }
+
+  /// Shortens leaf cell `index`'s value to its first `length` bytes in place: the cell keeps its
+  /// offset and the bytes past the new end become garbage until the page is compacted.
+  func shrinkValue(at index: Int, to length: Int) {
+    let o = slot(index)
+    live -= u16(o + 2) - length
+    set16(o + 2, length)
   }
 
   /// Sets the fence key (once, on a freshly formatted page).

@@ -14,11 +14,18 @@ extension Tree {
     return true
   }
 
-  /// Rebalances the underfull page reached at `level` with its left sibling (or its right one
-  /// when it is the first child): merge when both fit in one page, else redistribute by bytes.
+  /// Rebalances the underfull page reached at `level`. With `rebalance: reddb` it first borrows
+  /// one entry at a time from its left sibling, then its right one (see `borrow`). Otherwise, or
+  /// when neither can lift it to the floor, it pairs with its left sibling (its right one when
+  /// it is the first child): merge when both fit in one page, else redistribute by bytes.
   func rebalance(_ level: Int) {
-    let parent = writable(path[level - 1].id)
     let i = path[level - 1].index
+    if borrowOne {
+      let parent = page(path[level - 1].id)
+      if i > 0 && borrow(level, sepIndex: i - 1, intoRight: true) { return }
+      if i < parent.count && borrow(level, sepIndex: i, intoRight: false) { return }
+    }
+    let parent = writable(path[level - 1].id)
     let sepIndex = i > 0 ? i - 1 : i
     guard sepIndex < parent.count else { return }  // an only child: nothing to pair with
     let left = writable(parent.child(at: sepIndex))
@@ -44,6 +51,59 @@ extension Tree {
     parent.removeCell(at: sepIndex)
     path[level - 1].index = sepIndex
     insertSeparator(level - 1, sep, left: left.id, right: right.id)
+  }
+
+  /// reddb's borrowing: moves entries one at a time from the sibling across separator
+  /// `sepIndex` into the underfull page (the right one of the pair when `intoRight`) while it is
+  /// below the floor and the donor stays at or above it; interior pages rotate through the
+  /// parent's separator. reddb keeps a borrow that leaves the page still underfull, and rotates
+  /// interior pages once; here a borrow happens only when it lifts the page to the floor (else
+  /// false, nothing changed), so every page keeps the floor that `check` requires.
+  private func borrow(_ level: Int, sepIndex: Int, intoRight: Bool) -> Bool {
+    // Locked before they are read: one-leaf writers may be changing a sibling (olc).
+    let parent = page(path[level - 1].id)
+    let left = writable(parent.child(at: sepIndex))
+    let right = writable(parent.child(at: sepIndex + 1))
+    let leaf = left.isLeaf
+    var (leftBytes, rightBytes) = (left.live, right.live)
+    var n = gather(left, 0)
+    var m = n  // left keeps entries 0..<m; on interior pages entry m moves up
+    if !leaf {
+      insertEntry(
+        at: n, count: &n, key: parent.key(sepIndex), value: nil, child: left.child, leaf: false)
+    }
+    n = gather(right, n)
+    if intoRight {
+      while rightBytes < minFill && m > 0 {
+        let leaving = entrySize(m - 1)
+        guard leftBytes - leaving >= minFill else { break }
+        leftBytes -= leaving
+        rightBytes += leaf ? leaving : entrySize(m)  // interior: the old separator comes down
+        m -= 1
+      }
+      guard rightBytes >= minFill, m < (leaf ? n : n - 1) else { return false }
+    } else {
+      while leftBytes < minFill && m < (leaf ? n - 1 : n - 2) {
+        let leaving = entrySize(leaf ? m : m + 1)  // interior: entry m + 1 moves up
+        guard rightBytes - leaving >= minFill else { break }
+        rightBytes -= leaving
+        leftBytes += entrySize(m)
+        m += 1
+      }
+      guard leftBytes >= minFill else { return false }
+    }
+    let high = right.highKey
+    let room = pageSize - Page.header
+    guard leftBytes + entryKey(m).count <= room, rightBytes + (high?.count ?? 0) <= room else {
+      return false
+    }
+    let sep = distribute(
+      n, at: m, into: left, right, high: high?.copy(to: fence), rightChild: right.child)
+    s.pointee.borrows += 1
+    writable(parent.id).removeCell(at: sepIndex)
+    path[level - 1].index = sepIndex
+    insertSeparator(level - 1, sep, left: left.id, right: right.id)
+    return true
   }
 
   /// Moves every gathered entry into `left`, unlinks and frees `right`, drops their separator

@@ -42,17 +42,28 @@ struct State {
 
 /// A page-structured B-link tree over slotted pages (see `Page`): leaves doubly linked, every
 /// page with a fence key and a right link, split by bytes or by count, rebalanced at a 25 % byte
-/// floor, with a rightmost-leaf append fast path (single-threaded only).
+/// floor (merge or even split, or reddb's one-entry borrowing), with a rightmost-leaf append
+/// fast path (single-threaded only).
 ///
 /// Unsynchronised unless built `optimistic` (see Optimistic.swift): then readers descend with
 /// optimistic lock coupling, writers that change one leaf lock only it, and structural changes
 /// (splits, merges, compaction) run one at a time, locking every page they touch.
 final class Tree {
+  /// What `seal` stamps on every page write.
+  enum Checksum { case off, crc32c, crc32 }
+
   let pageSize: Int
   let splitByCount: Bool
-  let useChecksum: Bool
+  let checksum: Checksum
   let copyOnRead: Bool
+  /// Every page write goes through a page buffer (`write_back: on`): see `seal`.
+  let writeBack: Bool
+  /// Underflow borrows one entry at a time from a sibling, as reddb does (`rebalance: reddb`),
+  /// instead of merging whenever both fit, else splitting evenly (`even`).
+  let borrowOne: Bool
   let optimistic: Bool
+  /// Whether `seal` has anything to do.
+  let sealing: Bool
   /// Bytes of live cells below which a non-root page is rebalanced.
   let minFill: Int
   let maxKey: Int
@@ -82,6 +93,8 @@ final class Tree {
   let capacityWord: UnsafeMutablePointer<UInt64>
   /// Per-thread page copies for `copy_on_read` readers when optimistic, and scan state.
   let readerScratch: ScratchSlot<ScanResume>
+  /// Per-thread page buffers for `write_back` (nil when off).
+  let writeScratch: ScratchSlot<ScanResume>?
 
   #if DEBUG
     /// Runs where an optimistic reader is about to validate (tests of the version protocol).
@@ -91,8 +104,8 @@ final class Tree {
   /// Counters bumped by readers and by concurrent writers, kept per thread (`Epochs` tallies).
   enum Tally {
     static let keys = 0, hops = 1, checksumBytes = 2, copiedBytes = 3
-    static let operations = 4, restarts = 5, structural = 6
-    static let count = 7
+    static let operations = 4, restarts = 5, structural = 6, writtenBytes = 7
+    static let count = 8
   }
 
   static func limits(pageSize: Int) -> (key: Int, entry: Int) {
@@ -100,12 +113,19 @@ final class Tree {
     return (key, (pageSize - Page.header - key) / 2 - 6)
   }
 
-  init(pageSize: Int, splitByCount: Bool, checksum: Bool, copyOnRead: Bool, optimistic: Bool) {
+  init(
+    pageSize: Int, splitByCount: Bool, checksum: Checksum, copyOnRead: Bool,
+    writeBack: Bool = false, borrowOne: Bool = false, optimistic: Bool
+  ) {
     self.pageSize = pageSize
     self.splitByCount = splitByCount
-    self.useChecksum = checksum
+    self.checksum = checksum
     self.copyOnRead = copyOnRead
+    self.writeBack = writeBack
+    self.borrowOne = borrowOne
     self.optimistic = optimistic
+    sealing = checksum != .off || writeBack
+    writeScratch = writeBack ? ScratchSlot { [pageSize] in ScanResume(pageBytes: pageSize) } : nil
     minFill = (pageSize - Page.header) / 4
     (maxKey, maxEntry) = Self.limits(pageSize: pageSize)
     let table = calloc(1024, 8)!.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: 1024)
@@ -283,10 +303,34 @@ final class Tree {
     return r
   }
 
-  /// Marks a page written: stamps its checksum in the `checksum: on` variant.
+  /// Marks a page written: stamps its checksum (`checksum`), and with `write_back` passes it
+  /// through a page buffer as reddb's pager does (`read_page` hands out a copy, `update_checksum`
+  /// runs on it, `write_page` puts it back): the page is copied out, checksummed in the buffer
+  /// and copied back (all but the version word, which a latch owns). The cells were changed in
+  /// place before; the copies model the pager's bytes moved, not its isolation.
   @inline(__always) func seal(_ page: Page) {
-    guard useChecksum else { return }
-    page.checksum = page.computeChecksum(size: pageSize)
+    guard sealing else { return }
+    sealSlowly(page)
+  }
+
+  private func sealSlowly(_ page: Page) {
+    guard let writeScratch else {
+      stamp(page)
+      return
+    }
+    writeScratch.use { buffer in
+      let copy = buffer.page!
+      copy.copyMemory(from: page.p, byteCount: pageSize)
+      stamp(Page(copy))
+      page.p.copyMemory(from: copy, byteCount: 32)
+      (page.p + 40).copyMemory(from: copy + 40, byteCount: pageSize - 40)
+      tallies[Tally.writtenBytes] += 2 * pageSize
+    }
+  }
+
+  private func stamp(_ page: Page) {
+    guard checksum != .off else { return }
+    page.checksum = page.computeChecksum(size: pageSize, ieee: checksum == .crc32)
     tallies[Tally.checksumBytes] += pageSize
   }
 

@@ -17,9 +17,10 @@ extension Tree {
     let (i, exists) = leaf.lowerBound(key)
     if exists {
       guard mode != .insert else { return false }
-      if overwrite(leaf, i, value) { return true }
-      // A different size: the cell moves. A smaller one cannot split the leaf but may leave it
-      // below the byte floor, which then rebalances as after a remove.
+      if overwrite(leaf, i, value, level: level) { return true }
+      // A value that grows (or a shrink that would break the floor) moves the cell: a smaller
+      // one cannot split the leaf but may leave it below the byte floor, which then rebalances
+      // as after a remove.
       let shrinks = value.count < leaf.value(i).count
       leaf.removeCell(at: i)
       insert(into: leaf, at: i, level: level, key, value)
@@ -33,11 +34,19 @@ extension Tree {
     return true
   }
 
-  /// Replaces leaf cell `i`'s value in place when the sizes match (and seals the page).
-  @inline(__always) func overwrite(_ leaf: Page, _ i: Int, _ value: UnsafeRawBufferPointer) -> Bool
-  {
+  /// Replaces leaf cell `i`'s value in place when it is not longer, as reddb's upsert does (the
+  /// bytes a shorter value frees are garbage until compaction), and seals the page. False (and
+  /// nothing changed) when the value is longer, or when the shrink would leave a leaf below the
+  /// root (`level` > 0) under the byte floor: the cell must then move and the leaf rebalance.
+  @inline(__always) func overwrite(
+    _ leaf: Page, _ i: Int, _ value: UnsafeRawBufferPointer, level: Int
+  ) -> Bool {
     let old = leaf.value(i)
-    guard old.count == value.count else { return false }
+    guard value.count <= old.count else { return false }
+    if value.count < old.count {
+      guard level == 0 || leaf.live - (old.count - value.count) >= minFill else { return false }
+      leaf.shrinkValue(at: i, to: value.count)
+    }
     if value.count > 0 {
       UnsafeMutableRawPointer(mutating: old.baseAddress!).copyMemory(
         from: value.baseAddress!, byteCount: value.count)
@@ -130,7 +139,7 @@ extension Tree {
   /// Where to split `n` gathered entries: by bytes (each half as even as possible), or by count
   /// (reddb's median) unless a half would then overflow or fall below the byte floor (sizes
   /// skewed), in which case by bytes.
-  func splitPoint(_ n: Int, leaf: Bool, high: Int) -> Int {
+  func splitPoint(_ n: Int, leaf: Bool, high: Int, byCount: Bool? = nil) -> Int {
     let (lo, hi) = leaf ? (1, n - 1) : (1, n - 2)
     var total = 0
     for i in 0..<n { total += entrySize(i) }
@@ -141,7 +150,7 @@ extension Tree {
       let right = total - left - (leaf ? 0 : entrySize(m))
       return left + entryKey(m).count <= room && right + high <= room
     }
-    if splitByCount {
+    if byCount ?? splitByCount {
       let m = min(max(n / 2, lo), hi)
       var left = 0
       for i in 0..<m { left += entrySize(i) }

@@ -176,6 +176,23 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, con
 }
 #endif
 
+static uint32_t crc32_table[256];
+
+__attribute__((constructor)) static void crc32_make_table(void) {
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = (c & 1u) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+        crc32_table[i] = c;
+    }
+}
+
+uint32_t csys_crc32(uint32_t crc, const void *data, size_t n) {
+    const uint8_t *p = (const uint8_t *)data;
+    uint32_t c = crc ^ 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) c = crc32_table[(c ^ p[i]) & 0xFFu] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
 uint32_t csys_crc32c(uint32_t crc, const void *data, size_t n) {
     const uint8_t *p = (const uint8_t *)data;
 #if defined(__x86_64__)

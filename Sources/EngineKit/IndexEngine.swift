@@ -134,19 +134,25 @@ public struct EngineStats: Sendable, Equatable {
   public var height: Int?
   /// Engine-specific figures (node counts by kind, splits, fill %, …), in a stable order.
   public var details: [(String, Double)]
+  /// The engine's knobs as it resolved them (defaults and presets applied), for engines that
+  /// report them; recorded per cell in run.json.
+  public var knobs: [(String, String)]
 
   public init(
-    keys: Int, logicalBytes: Int? = nil, height: Int? = nil, details: [(String, Double)] = []
+    keys: Int, logicalBytes: Int? = nil, height: Int? = nil, details: [(String, Double)] = [],
+    knobs: [(String, String)] = []
   ) {
     self.keys = keys
     self.logicalBytes = logicalBytes
     self.height = height
     self.details = details
+    self.knobs = knobs
   }
 
   public static func == (a: EngineStats, b: EngineStats) -> Bool {
     a.keys == b.keys && a.logicalBytes == b.logicalBytes && a.height == b.height
       && a.details.map(\.0) == b.details.map(\.0) && a.details.map(\.1) == b.details.map(\.1)
+      && a.knobs.map(\.0) == b.knobs.map(\.0) && a.knobs.map(\.1) == b.knobs.map(\.1)
   }
 }
 

@@ -266,6 +266,9 @@ public struct CellRecord: Codable {
   public var logicalBytes: Int?
   public var height: Int?
   public var details: [String: Double]
+  /// The engine's knobs as it resolved them (defaults and presets applied), when it reports
+  /// them; absent otherwise.
+  public var knobs: [String: String]?
 
   init(_ c: CellResult) {
     engine = c.plan.engine.name
@@ -284,6 +287,8 @@ public struct CellRecord: Codable {
     logicalBytes = c.engineStats.logicalBytes
     height = c.engineStats.height
     details = Dictionary(c.engineStats.details, uniquingKeysWith: { a, _ in a })
+    let knobs = c.engineStats.knobs
+    self.knobs = knobs.isEmpty ? nil : Dictionary(knobs, uniquingKeysWith: { a, _ in a })
   }
 }
 

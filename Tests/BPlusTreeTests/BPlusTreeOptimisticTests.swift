@@ -80,7 +80,9 @@ import Testing
     for i in 0..<2000 { #expect(t.replace(key(i), [4, 5, 6])) }  // same size: in place
     for i in stride(from: 0, to: 2000, by: 8) { #expect(t.delete(key(i))) }  // above the floor
     #expect(t.detail("structural_changes") == structural)
-    #expect(t.replace(key(1), [7]))  // a resized value moves its cell: structural
+    #expect(t.replace(key(1), [7]))  // shorter: in place, as reddb's upsert
+    #expect(t.detail("structural_changes") == structural)
+    #expect(t.replace(key(1), [7, 7, 7, 7]))  // a longer value moves its cell: structural
     #expect(t.detail("structural_changes") == structural + 1)
     try t.checkInvariants()
   }

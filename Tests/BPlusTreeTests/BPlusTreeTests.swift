@@ -9,6 +9,9 @@ let variants: [[String: String]] = [
   ["page_size": "65536", "split": "count"], ["concurrency": "olc"],
   ["concurrency": "olc", "checksum": "on", "copy_on_read": "on"],
   ["concurrency": "olc", "page_size": "8192", "split": "count"],
+  ["rebalance": "reddb"], ["rebalance": "reddb", "page_size": "8192", "split": "count"],
+  ["checksum": "crc32", "write_back": "on"], ["profile": "reddb"],
+  ["profile": "reddb", "concurrency": "olc"],
 ]
 
 func make(_ options: [String: String] = [:]) throws -> BPlusTreeEngine {
@@ -194,7 +197,8 @@ func key(_ n: Int) -> [UInt8] { withUnsafeBytes(of: UInt64(n).bigEndian, Array.i
       let leaves = t.detail("leaf_pages")
       let mean = t.detail("leaf_fill_pct")
       #expect(buckets.reduce(0, +) == leaves)
-      #expect(buckets[mean / 10] >= leaves - 1, "all but the last leaf near the mean \(mean)")
+      // The last two leaves may be evened out below the mean (a tail under the floor).
+      #expect(buckets[mean / 10] >= leaves - 2, "all but the last two leaves near the mean \(mean)")
       #expect(mean <= fill && mean > fill * 8 / 10)
     }
   }

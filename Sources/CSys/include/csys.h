@@ -106,6 +106,11 @@ static inline int csys_find_byte16(const void *keys, uint8_t b, int count) {
    several ranges as one): SSE4.2 instructions when the CPU has them, else bitwise. */
 uint32_t csys_crc32c(uint32_t crc, const void *data, size_t n);
 
+/* CRC-32 (IEEE 802.3 / zlib polynomial 0xEDB88320, reflected) of `n` bytes continuing `crc`,
+   computed a byte at a time through one 256-entry table, as reddb 1.1.0's `crc32` does (its
+   cost, not the fastest way). csys_crc32(0, "123456789", 9) == 0xCBF43926. */
+uint32_t csys_crc32(uint32_t crc, const void *data, size_t n);
+
 /* Pin the calling thread to one CPU; returns 0 or an errno value. */
 int csys_pin_self_to_cpu(int cpu);
 /* The CPU the calling thread runs on, or -1. */
