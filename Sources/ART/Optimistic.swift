@@ -36,7 +36,7 @@ extension Tree {
         guard count < capacity else { return nil }
         path[count] = (owner, version)
         count += 1
-        let ref = slot.pointee
+        let ref = slot.loaded
         let kind = ref & 7
         if ref == 0 || kind == Kind.leaf || kind == Kind.deadLeaf {
           guard kind == Kind.leaf && Leaf.keyEquals(ref, key) else {
@@ -75,7 +75,7 @@ extension Tree {
     return attempt { () -> Int? in
       let bound = c.bound(key)
       guard let version = Latch.readLock(rootOwner) else { return nil }
-      let done = walk(root.pointee, rootOwner, version, 0, bound, Latch.self) { ref, owner, v in
+      let done = walk(root.loaded, rootOwner, version, 0, bound, Latch.self) { ref, owner, v in
         let leaf = Leaf(ref)
         c.copy(leaf.key, leaf.value)
         #if DEBUG
