@@ -37,7 +37,8 @@ let package = Package(
       name: "Platform", dependencies: (jemalloc ? ["CJemalloc"] : []) + ["CNuma", "CSys"],
       swiftSettings: jemalloc ? [] : [.define("NO_JEMALLOC")]),
     .target(
-      name: "Workload", dependencies: ["EngineKit", "CSys", .product(name: "Yams", package: "Yams")]),
+      name: "Workload",
+      dependencies: ["EngineKit", "CSys", .product(name: "Yams", package: "Yams")]),
     .target(
       name: "EngineKit",
       dependencies: [
@@ -66,6 +67,9 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "bench", dependencies: ["BenchCLI"]),
+    // Test-only: scripts/arc-check runs it under callgrind (instructions and ARC calls per op).
+    .executableTarget(
+      name: "arccheck", dependencies: ["ART", "BPlusTree", "EngineKit", "Platform"]),
     .testTarget(name: "WorkloadTests", dependencies: ["Workload"]),
     .testTarget(name: "EngineKitTests", dependencies: ["EngineKit", "EngineConformance"]),
     .testTarget(

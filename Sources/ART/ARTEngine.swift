@@ -61,7 +61,9 @@ public final class ARTEngine: WritingEngine {
     _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
   ) -> Int {
     guard tree.optimistic else { return tree.scan(from: key, limit: limit, visit) }
-    return scanScratch.use { tree.optimisticScan(from: key, limit: limit, scratch: $0, visit) }
+    return scanScratch.use {
+      self.tree.optimisticScan(from: key, limit: limit, scratch: $0.cursor, visit)
+    }
   }
 
   public var stats: EngineStats {

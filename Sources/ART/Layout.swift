@@ -132,9 +132,17 @@ struct Node {
       return i == 0 || i > 48 ? nil : children(kind) + (i - 1)
     default:
       let s = children(kind) + Int(b)
-      return s.pointee == 0 ? nil : s
+      return s.loaded == 0 ? nil : s
     }
   }
+}
+
+extension UnsafeMutablePointer where Pointee == Ref {
+  /// The reference in a child slot as a reader loads it: atomic, as writers store into slots
+  /// while optimistic readers load them, and acquire, as the reader follows it into a node or
+  /// leaf that was initialised before being published (`publish`, a release store). A plain
+  /// `mov` on x86-64 (and AArch64's `ldar`).
+  @inline(__always) var loaded: Ref { csys_load_acquire(self) }
 }
 
 /// A leaf's key and value, read through its reference.

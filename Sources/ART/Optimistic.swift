@@ -36,7 +36,7 @@ extension Tree {
         guard count < capacity else { return nil }
         path[count] = (owner, version)
         count += 1
-        let ref = slot.pointee
+        let ref = slot.loaded
         let kind = ref & 7
         if ref == 0 || kind == Kind.leaf || kind == Kind.deadLeaf {
           guard kind == Kind.leaf && Leaf.keyEquals(ref, key) else {
@@ -66,24 +66,25 @@ extension Tree {
   /// The optimistic scan: each leaf is copied, validated against the node holding it, then
   /// visited; after a conflict the walk restarts from the root just past the last visited key.
   func optimisticScan(
-    from key: UnsafeRawBufferPointer, limit: Int, scratch s: ScanResume,
+    from key: UnsafeRawBufferPointer, limit: Int, scratch c: ScanCursor,
     _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
   ) -> Int {
     guard limit > 0 else { return 0 }
     var n = 0
-    s.begin()
+    c.begin()
     return attempt { () -> Int? in
-      let bound = s.bound(key)
+      let bound = c.bound(key)
       guard let version = Latch.readLock(rootOwner) else { return nil }
-      let done = walk(root.pointee, rootOwner, version, 0, bound, Latch.self) { ref, owner, v in
+      let done = walk(root.loaded, rootOwner, version, 0, bound, Latch.self) { ref, owner, v in
         let leaf = Leaf(ref)
-        s.key.store(leaf.key)
-        s.value.store(leaf.value)
-        hook(.scan)
+        c.copy(leaf.key, leaf.value)
+        #if DEBUG
+          hook(.scan)
+        #endif
         guard Latch.validate(owner, v) else { return nil }
         n += 1
-        let go = visit(s.key.bytes, s.value.bytes)
-        s.visited()
+        let go = visit(c.key, c.value)
+        c.visited()
         return go && n < limit
       }
       return done == nil ? nil : n

@@ -41,27 +41,47 @@ extension Tree {
       }
       d += plen
     }
-    if kind == Kind.prefix { return walk(node.end.pointee, node, v, d, bound, L.self, emit) }
-    var go: Bool? = true
+    if kind == Kind.prefix { return walk(node.end.loaded, node, v, d, bound, L.self, emit) }
+    // The children are iterated inline, not through `forEachChild`: a closure here would capture
+    // the tree and `emit`, and cost reference counting on every node visited.
+    var start = 0
+    var boundByte = -1
     if let b = bound, b.count > d {
       // The end leaf is a proper prefix of the bound, so below it.
-      let byte = b[d]
-      forEachChild(ref, from: Int(byte)) { k, child in
-        go = walk(child, node, v, d + 1, k == byte ? b : nil, L.self, emit)
-        return go == true
-      }
+      boundByte = Int(b[d])
+      start = boundByte
     } else {
       prefetchChildren(ref, kind)
-      go = walk(node.end.pointee, node, v, d, nil, L.self, emit)
-      if go == true {
-        forEachChild(ref) { _, child in
-          go = walk(child, node, v, d + 1, nil, L.self, emit)
-          return go == true
-        }
+      let go = walk(node.end.loaded, node, v, d, nil, L.self, emit)
+      if go != true { return go }
+    }
+    let children = node.children(kind)
+    switch kind {
+    case Kind.node4, Kind.node16:
+      let keys = node.keys
+      for i in 0..<node.boundedCount(kind) where Int(keys[i]) >= start {
+        let below = Int(keys[i]) == boundByte ? bound : nil
+        let go = walk((children + i).loaded, node, v, d + 1, below, L.self, emit)
+        if go != true { return go }
+      }
+    case Kind.node48:
+      let index = node.keys
+      for b in start..<256 where index[b] != 0 && index[b] <= 48 {
+        let go = walk(
+          (children + Int(index[b]) - 1).loaded, node, v, d + 1, b == boundByte ? bound : nil,
+          L.self, emit)
+        if go != true { return go }
+      }
+    default:
+      for b in start..<256 {
+        let child = (children + b).loaded
+        guard child != 0 else { continue }
+        let go = walk(child, node, v, d + 1, b == boundByte ? bound : nil, L.self, emit)
+        if go != true { return go }
       }
     }
     // A node changed while walked may have hidden a child from the loop.
-    return go == true && !L.validate(node, v) ? nil : go
+    return L.validate(node, v) ? true : nil
   }
 
   /// Starts loading every child of a Node4/16 at once (leaves are separate allocations, so an
@@ -71,7 +91,7 @@ extension Tree {
     let node = Node(ref)
     let children = node.children(kind)
     for i in 0..<node.boundedCount(kind) {
-      csys_prefetch(UnsafeRawPointer(bitPattern: UInt(children[i] & Node.addressMask)))
+      csys_prefetch(UnsafeRawPointer(bitPattern: UInt((children + i).loaded & Node.addressMask)))
     }
   }
 
@@ -82,7 +102,7 @@ extension Tree {
   ) -> Int {
     guard limit > 0 else { return 0 }
     var n = 0
-    _ = walk(root.pointee, rootOwner, 0, 0, key, Unlatched.self) { ref, _, _ in
+    _ = walk(root.loaded, rootOwner, 0, 0, key, Unlatched.self) { ref, _, _ in
       let leaf = Leaf(ref)
       n += 1
       return visit(leaf.key, leaf.value) && n < limit

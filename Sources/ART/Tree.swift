@@ -1,3 +1,4 @@
+import CSys
 import EngineKit
 
 #if canImport(Glibc)
@@ -162,7 +163,7 @@ final class Tree {
     var slot = root
     var depth = 0
     while true {
-      let ref = slot.pointee
+      let ref = slot.loaded
       let kind = ref & 7
       if kind == Kind.leaf || kind == Kind.deadLeaf {
         return Located(
@@ -218,7 +219,7 @@ final class Tree {
     var depth = 0
     let n = key.count
     while true {
-      let ref = slot.pointee
+      let ref = slot.loaded
       let kind = ref & 7
       if ref == 0 || kind == Kind.leaf || kind == Kind.deadLeaf {
         let same = ref != 0 && Leaf.keyEquals(ref, key)
@@ -434,8 +435,9 @@ final class Tree {
       let kind = r & 7
       if kind == Kind.leaf || kind == Kind.deadLeaf { return Leaf(r) }
       let node = Node(r)
-      if kind == Kind.prefix || node.end.pointee != 0 {
-        r = node.end.pointee
+      let end = node.end.loaded
+      if kind == Kind.prefix || end != 0 {
+        r = end
         continue
       }
       var first: Ref = 0
@@ -482,7 +484,7 @@ final class Tree {
       var i = 0
       while i < count && keys[i] < b { i += 1 }
       (keys + i + 1).update(from: keys + i, count: count - i)
-      (children + i + 1).update(from: children + i, count: count - i)
+      moveSlots(children + i + 1, from: children + i, count: count - i)
       keys[i] = b
       publish(children + i, child)
     case Kind.node48:
@@ -512,14 +514,27 @@ final class Tree {
       var i = 0
       while keys[i] != b { i += 1 }
       (keys + i).update(from: keys + i + 1, count: count - i - 1)
-      (children + i).update(from: children + i + 1, count: count - i - 1)
+      moveSlots(children + i, from: children + i + 1, count: count - i - 1)
     case Kind.node48:
-      children[Int(node.keys[Int(b)]) - 1] = 0
+      csys_store_relaxed(children + Int(node.keys[Int(b)]) - 1, 0)
       node.keys[Int(b)] = 0
     default:
-      children[Int(b)] = 0
+      csys_store_relaxed(children + Int(b), 0)
     }
     node.count = count - 1
+  }
+
+  /// Moves child slots within a node (a writer holding it locked): slot by slot with atomic
+  /// stores, as optimistic readers may be loading them (they restart on the version change).
+  @inline(__always)
+  func moveSlots(_ to: UnsafeMutablePointer<Ref>, from: UnsafeMutablePointer<Ref>, count: Int) {
+    if to < from {
+      for j in 0..<count { csys_store_relaxed(to + j, (from + j).pointee) }
+    } else {
+      for j in stride(from: count - 1, through: 0, by: -1) {
+        csys_store_relaxed(to + j, (from + j).pointee)
+      }
+    }
   }
 
   /// Calls `body(byte, child)` for each child in byte order until it returns false.
@@ -532,16 +547,17 @@ final class Tree {
     case Kind.node4, Kind.node16:
       let keys = node.keys
       for i in 0..<node.boundedCount(kind) where Int(keys[i]) >= start {
-        if !body(keys[i], children[i]) { return }
+        if !body(keys[i], (children + i).loaded) { return }
       }
     case Kind.node48:
       let index = node.keys
       for b in start..<256 where index[b] != 0 && index[b] <= 48 {
-        if !body(UInt8(b), children[Int(index[b]) - 1]) { return }
+        if !body(UInt8(b), (children + Int(index[b]) - 1).loaded) { return }
       }
     default:
-      for b in start..<256 where children[b] != 0 {
-        if !body(UInt8(b), children[b]) { return }
+      for b in start..<256 {
+        let child = (children + b).loaded
+        if child != 0 && !body(UInt8(b), child) { return }
       }
     }
   }

@@ -138,11 +138,21 @@ public final class BPlusTreeEngine: WritingEngine {
     _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
   ) -> Int {
     guard !tree.optimistic else { return tree.optimisticScan(from: key, limit: limit, visit) }
-    var cursor = seek(key)
+    // `seek`'s cursor without a `Cursor`, whose tree reference costs a retain per scan.
+    var (leaf, index) = tree.reading { () -> (UInt32, Int) in
+      let (page, _) = tree.descend(key, record: false)
+      return (page.id, page.lowerBound(key).index)
+    }
     var n = 0
-    while n < limit, let (k, v) = cursor.next() {
+    while n < limit && leaf != 0 {
+      let page = tree.page(leaf)
+      guard index < page.count else {
+        (leaf, index) = (page.right, 0)
+        continue
+      }
       n += 1
-      if !visit(k, v) { break }
+      if !visit(page.key(index), page.value(index)) { break }
+      index += 1
     }
     return n
   }

@@ -145,21 +145,21 @@ extension Tree {
   ) -> Int {
     guard limit > 0 else { return 0 }
     return readerScratch.use { s in
+      let c = s.cursor
       var n = 0
-      s.begin()
+      c.begin()
       return attempt { () -> Int? in
-        let bound = s.bound(key)
+        let bound = c.bound(key)
         guard var at = optimisticDescend(bound, s.page) else { return nil }
         var i = at.view.lowerBound(bound).index
         while true {
           if i < at.view.count {
-            s.key.store(at.view.key(i))
-            s.value.store(at.view.value(i))
+            c.copy(at.view.key(i), at.view.value(i))
             hook(.scan)
             guard VersionLatch.validate(at.page.version, at.version) else { return nil }
             n += 1
-            let go = visit(s.key.bytes, s.value.bytes)
-            s.visited()
+            let go = visit(c.key, c.value)
+            c.visited()
             if !go || n == limit { return n }
             i += 1
             continue

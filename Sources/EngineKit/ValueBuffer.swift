@@ -13,9 +13,23 @@ public struct ValueBuffer {
   /// Replaces the contents with `bytes`.
   @inlinable @inline(__always)
   public mutating func store(_ bytes: UnsafeRawBufferPointer) {
-    if bytes.count > capacity { grow(to: bytes.count) }
-    if let src = bytes.baseAddress { base.copyMemory(from: src, byteCount: bytes.count) }
-    count = bytes.count
+    let n = bytes.count
+    if n > capacity { grow(to: n) }
+    if let src = bytes.baseAddress {
+      if n >= 8 && n <= 16 {
+        // Keys and values this short are copied in two overlapping words, not a memmove call
+        // (an optimistic scan copies two per entry).
+        let (a, b) = (
+          src.loadUnaligned(as: UInt64.self),
+          src.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        )
+        base.storeBytes(of: a, as: UInt64.self)
+        base.storeBytes(of: b, toByteOffset: n - 8, as: UInt64.self)
+      } else {
+        base.copyMemory(from: src, byteCount: n)
+      }
+    }
+    count = n
   }
 
   /// Replaces the contents with `bytes` followed by `byte`.
