@@ -200,6 +200,23 @@ func onode(_ p: Int, _ name: String, _ v: Int, ns: String = "") -> [UInt8] {
     #expect(throws: EngineOptionError.self) { try make(["leaf_node_size": "6000"]) }
     _ = try make(["leaf_node_size": "4096", "max_object_name": "640", "max_value": "640"])
   }
+
+  /// crimson's `validate_tree_config` (value.cc) counts sizeof(node_header_t) = 2, not the 3 of
+  /// header + num_keys: leaf bound = 2 + 2 × (top insert + strings) + (top − bottom insert +
+  /// strings). With names 200 + 800 B and an empty-string top insert of 15 + 2 + 2 + 2 + 1 +
+  /// (2 + 16 + 3 + V): 2 + 2 × (43 + V + 1000) + (22 + 1000) = 3110 + 2V, so V = 493 fills a 4096
+  /// leaf exactly (a 3-byte header would refuse it) and V = 494 is one byte over.
+  @Test func doubleSplitBoundCountsCrimsonsTwoByteHeader() throws {
+    let base = ["leaf_node_size": "4096", "max_namespace": "200", "max_object_name": "800"]
+    _ = try make(base.merging(["max_value": "493"]) { $1 })
+    #expect(throws: EngineOptionError.self) { try make(base.merging(["max_value": "494"]) { $1 }) }
+    // (Internal nodes stay 8192: 2 + 2 × (15 + 4 + 2 + 24 + 1000) + (21 + 1000) = 3113 fits.)
+    var c = StagedTreeConfig()
+    (c.leafNodeSize, c.maxNamespace, c.maxObjectName, c.maxValue) = (4096, 200, 800, 493)
+    #expect(c.violation() == nil)
+    c.maxValue = 494
+    #expect(c.violation() != nil)
+  }
 }
 
 nonisolated(unsafe) var seeded = ConformanceSuite.SplitMix(42)
