@@ -126,6 +126,8 @@ final class Core<N: NodeLayout> {
   let onode: Bool
   /// The scan scratch, reused by one scan at a time.
   let scratch: ScratchSlot<ScanScratch<N>>
+  /// The live cursors, so an erase invalidates those on its entry for good.
+  var trackers = CursorTrackers()
 
   init(_ c: StagedTreeConfig, onode: Bool) {
     tree = Tree(c)
@@ -161,7 +163,11 @@ final class Core<N: NodeLayout> {
 
   func remove(_ key: UnsafeRawBufferPointer) -> Bool {
     guard let k = self.key(key) else { return false }
-    return tree.remove(k)
+    guard tree.remove(k) else { return false }
+    if !trackers.isEmpty {
+      trackers.erase { t in t.key.withUnsafeBytes { stagedKey($0).compare(k) == 0 } }
+    }
+    return true
   }
 
   func scan(
