@@ -105,6 +105,9 @@ func onode(_ p: Int, _ name: String, _ v: Int, ns: String = "") -> [UInt8] {
     for k in keys { #expect(t.put(k, [UInt8](repeating: 3, count: 24))) }
     try t.checkInvariants()
     #expect(t.stats.height! >= 3 && t.detail("splits") > 0)
+    // tree_stats_t's check: every node but the root is one internal kv (tail children included).
+    #expect(t.detail("num_kvs_internal") + 1 == t.detail("num_nodes"))
+    #expect(t.detail("height") == t.stats.height! && t.detail("num_kvs_leaf") == keys.count)
     #expect(t.keys() == keys.sorted { $0.lexicographicallyPrecedes($1) })
     for (i, k) in keys.enumerated() where i % 10 != 0 { #expect(t.delete(k)) }
     try t.checkInvariants()
