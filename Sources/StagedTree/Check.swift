@@ -1,18 +1,24 @@
 import EngineKit
 
-/// Whole-tree figures, as the original's `tree_stats_t` defines them.
+/// Whole-tree figures, as the original's `tree_stats_t` (tree_types.h) defines them and
+/// `staged::get_stats` (stages/stage.h) fills them.
 struct TreeFigures {
   var nodesByLevel: [Int] = []
   var keys = 0
-  /// Bytes in use inside nodes (node size − free space), summed.
+  /// Bytes in use inside nodes (node size − free space), summed: `size_filled`.
   var filled = 0
   var leafFilled = 0
-  /// What the entries would take with every key stored in full (placement 13 + names with their
-  /// lengths + version 16, plus the value with its header or the 8-byte child).
+  /// What the entries would take with every key stored in full, `size_logical`: per entry
+  /// `key_view_t::size_logical()` = shard 1 + pool 8 + crush 4 + snap 8 + gen 8 + the ns and oid
+  /// bytes (no lengths), plus the value (header + payload in a leaf, the 8-byte child address in
+  /// an internal node).
   var logical = 0
-  /// Leaf value bytes (header + payload).
+  /// `size_value`: leaf values (header + payload) and internal child addresses (8 B each).
   var values = 0
+  /// Leaf values alone (`size_value_leaf`).
+  var leafValues = 0
   var internalEntries = 0
+  /// `size_persistent`: node sizes summed.
   var allocated = 0
 }
 
@@ -28,15 +34,24 @@ extension Tree {
       entries.removeAll(keepingCapacity: true)
       n.gather(into: &entries)
       for e in entries {
-        let key = 35 + e.key.ns.count + e.key.oid.count
+        let key = 29 + e.key.ns.count + e.key.oid.count
+        let value = n.isLeaf ? N.valueHeaderSize + e.payload.count : 8
         if n.isLeaf {
           f.keys += 1
-          f.values += N.valueHeaderSize + e.payload.count
-          f.logical += key + N.valueHeaderSize + e.payload.count
+          f.leafValues += value
         } else {
           f.internalEntries += 1
-          f.logical += key + 8
         }
+        f.values += value
+        f.logical += key + value
+      }
+      if n.hasTailChild {
+        // The keyless tail child counts as one internal kv with an 8-byte value and no key, as
+        // crimson's NodeLayoutT::get_stats adds it (node_layout.h), so that
+        // num_kvs_internal + 1 == num_nodes.
+        f.internalEntries += 1
+        f.values += 8
+        f.logical += 8
       }
       forEachChild(of: n, visit)
     }

@@ -110,13 +110,18 @@ extension Node {
     } else {
       for e in group {
         p -= Node.internalEntrySize
-        set64(p, e.child)
-        set64(p + 8, e.key.snap)
-        set64(p + 16, e.key.gen)
+        writeInternalEntry(e, at: p)
       }
     }
     set16(end - 2, end - 2 - p)
     return p
+  }
+
+  /// An internal sub-item at `p`: snap, gen, child (crimson's `internal_sub_item_t`).
+  @inline(__always) func writeInternalEntry(_ e: Entry, at p: Int) {
+    set64(p, e.key.snap)
+    set64(p + 8, e.key.gen)
+    set64(p + 16, e.child)
   }
 
   /// A leaf sub-item at `p`: value header, payload, snap, gen.

@@ -74,7 +74,12 @@ enum Stage: Int {
 
 /// One N0 node: a block of `size` bytes laid out as in staged-tree.md §2, little-endian.
 ///
-///     [type|leaf|tail][level][num_keys] [slot 0] … [slot n-1] → free ← [region n-1] … [region 0]
+///     [field type:6|node type:1|tail:1][level][num_keys] [slot 0] … [slot n-1] → free ← [region n-1] … [region 0]
+///
+/// Byte 0 is crimson's `node_header_t` bit-fields (stages/node_stage_layout.h), first field in
+/// the low bits: field type N0 = 0x25 in bits 0–5, `node_type_t` (LEAF = 0, INTERNAL = 1,
+/// node_types.h) in bit 6, `is_level_tail` in bit 7; byte 1 is the level and byte 2 `num_keys`
+/// (`_node_fields_013_t`).
 ///
 /// A slot is shard (1), pool (8), crush (4) and the u16 offset where its region starts; region i
 /// ends where region i-1 starts (region 0 at the node end). An internal tail node keeps its
@@ -82,20 +87,27 @@ enum Stage: Int {
 /// to left; an item is, from its right end: u16 length of the rest, u16 nspace length, nspace,
 /// u16 oid length, oid, then the version container. A leaf container is, from its right end:
 /// u8 count, u16 cumulative offsets, then sub-items ([3-byte value header][payload][snap][gen]);
-/// an internal container is an array of 24-byte [child][snap][gen] entries. Entry 0 of every
-/// container is the rightmost.
+/// an internal container is an array of 24-byte [snap][gen][child] entries (crimson's
+/// `internal_sub_item_t { snap_gen_t key; laddr_packed_t value; }`, stages/sub_items_stage.h).
+/// Entry 0 of every container is the rightmost.
 struct Node: NodeLayout {
   let base: UnsafeMutableRawPointer
   let size: Int
 
+  /// `node_header_t` (bit-fields + level) and the u8 `num_keys`.
   static let headerSize = 3
+  /// `sizeof(node_header_t)` alone: what crimson's `validate_tree_config` counts (value.cc).
+  static let nodeHeaderSize = 2
   static let slotSize = 15
   static let childSize = 8
   static let internalEntrySize = 24
   static let valueHeaderSize = 3
   static let fieldTypeN0: UInt8 = 0x25
-  static let leafBit: UInt8 = 0x40
+  /// `node_type_t::INTERNAL` in the header's bit 6 (a leaf has it clear).
+  static let internalBit: UInt8 = 0x40
   static let tailBit: UInt8 = 0x80
+  /// The level is a u8 (`level_t`): a root cannot grow past it.
+  static let maxLevel = 255
   static let onodeMagic: UInt8 = 0x52
   /// num_keys and the leaf container count are single bytes.
   static let maxPerContainer = 255
@@ -126,12 +138,13 @@ struct Node: NodeLayout {
 
   // MARK: Header
 
-  var isLeaf: Bool { base.load(as: UInt8.self) & Self.leafBit != 0 }
+  var isLeaf: Bool { base.load(as: UInt8.self) & Self.internalBit == 0 }
   var isTail: Bool { base.load(as: UInt8.self) & Self.tailBit != 0 }
   var level: Int { u8(1) }
   var slotCount: Int { u8(2) }
   func setHeader(leaf: Bool, tail: Bool, level: Int) {
-    set8(0, Int(Self.fieldTypeN0 | (leaf ? Self.leafBit : 0) | (tail ? Self.tailBit : 0)))
+    precondition(level <= Self.maxLevel, "level \(level) does not fit the u8 level byte")
+    set8(0, Int(Self.fieldTypeN0 | (leaf ? 0 : Self.internalBit) | (tail ? Self.tailBit : 0)))
     set8(1, level)
   }
   func setSlotCount(_ n: Int) { set8(2, n) }
@@ -208,9 +221,10 @@ struct Node: NodeLayout {
     let itemsEnd = b - 1 - 2 * c
     return i == 0 ? itemsEnd : itemsEnd - u16(b - 1 - 2 * i)
   }
-  /// The right end of entry i's 16-byte version, in either kind of container.
+  /// The right end of entry i's 16-byte version, in either kind of container (an internal
+  /// entry's child address lies right of its version).
   @inline(__always) func versionEnd(_ b: Int, _ c: Int, _ i: Int) -> Int {
-    isLeaf ? leafSubEnd(b, c, i) : b - Self.internalEntrySize * i
+    isLeaf ? leafSubEnd(b, c, i) : b - Self.internalEntrySize * i - Self.childSize
   }
   @inline(__always) func compareVersion(_ k: Key, _ vEnd: Int) -> Int {
     let s = u64(vEnd - 16)
@@ -224,11 +238,13 @@ struct Node: NodeLayout {
     let start = leafSubEnd(b, c, i + 1)
     return bytes(start + Self.valueHeaderSize, end)
   }
-  /// Internal entry i's child.
+  /// Internal entry i's child: the last 8 bytes of its [snap][gen][child].
   @inline(__always) func child(_ b: Int, _ i: Int) -> UInt64 {
-    u64(b - Self.internalEntrySize * (i + 1))
+    u64(b - Self.internalEntrySize * i - Self.childSize)
   }
-  func setChild(_ b: Int, _ i: Int, _ c: UInt64) { set64(b - Self.internalEntrySize * (i + 1), c) }
+  func setChild(_ b: Int, _ i: Int, _ c: UInt64) {
+    set64(b - Self.internalEntrySize * i - Self.childSize, c)
+  }
 
   /// The key of the entry at `p` (which is not the end).
   func key(at p: Pos) -> Key {

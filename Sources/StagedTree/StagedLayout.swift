@@ -3,7 +3,9 @@ import EngineKit
 /// The staged N0 node as a `NodeLayout`: in-place insert at the stage the key opens, exact
 /// staged sizes, and the byte-layout check.
 extension Node {
-  static func isLeaf(_ base: UnsafeRawPointer) -> Bool { base.load(as: UInt8.self) & leafBit != 0 }
+  static func isLeaf(_ base: UnsafeRawPointer) -> Bool {
+    base.load(as: UInt8.self) & internalBit == 0
+  }
 
   var kvSize: Int { filledSize - Node.headerSize - (hasTailChild ? Node.childSize : 0) }
   var kvCapacity: Int { size - Node.headerSize }

@@ -1,7 +1,7 @@
 import EngineKit
 
-/// The staged tree engine: Ceph crimson's staged FLTree (onode tree) in memory, byte-faithful N0
-/// nodes (see shared/design/staged-tree.md and README.md "Engines").
+/// The staged tree engine: Ceph crimson's staged FLTree (onode tree) in memory, N0 nodes in
+/// crimson's byte layout (see shared/design/staged-tree.md and README.md "Engines").
 ///
 /// With the `onode` key shape, keys are read field by field (`OnodeKey`'s encoding); any other
 /// key is an object name under one fixed placement, empty namespace and the head version, so
@@ -126,6 +126,8 @@ final class Core<N: NodeLayout> {
   let onode: Bool
   /// The scan scratch, reused by one scan at a time.
   let scratch: ScratchSlot<ScanScratch<N>>
+  /// The live cursors, so an erase invalidates those on its entry for good.
+  var trackers = CursorTrackers()
 
   init(_ c: StagedTreeConfig, onode: Bool) {
     tree = Tree(c)
@@ -161,7 +163,11 @@ final class Core<N: NodeLayout> {
 
   func remove(_ key: UnsafeRawBufferPointer) -> Bool {
     guard let k = self.key(key) else { return false }
-    return tree.remove(k)
+    guard tree.remove(k) else { return false }
+    if !trackers.isEmpty {
+      trackers.erase { t in t.key.withUnsafeBytes { stagedKey($0).compare(k) == 0 } }
+    }
+    return true
   }
 
   func scan(
@@ -230,20 +236,37 @@ final class Core<N: NodeLayout> {
   var stats: EngineStats {
     let f = tree.figures()
     let capacity = f.allocated
+    let leaves = f.nodesByLevel.first ?? 0
+    let internals = f.nodesByLevel.dropFirst().reduce(0, +)
+    let fullness = capacity == 0 ? 0 : Double(f.filled) / Double(capacity)
+    let compression =
+      f.logical == f.values ? 1 : Double(f.filled - f.values) / Double(f.logical - f.values)
     var details: [(String, Double)] = [
-      ("leaf_nodes", Double(f.nodesByLevel.first ?? 0)),
-      ("internal_nodes", Double(f.nodesByLevel.dropFirst().reduce(0, +))),
+      ("leaf_nodes", Double(leaves)),
+      ("internal_nodes", Double(internals)),
       ("filled_bytes", Double(f.filled)),
       ("leaf_filled_bytes", Double(f.leafFilled)),
       ("logical_bytes", Double(f.logical)),
-      ("value_bytes", Double(f.values)),
-      ("fill_pct", capacity == 0 ? 0 : 100 * Double(f.filled) / Double(capacity)),
-      (
-        "key_compression_pct",
-        f.logical == f.values
-          ? 100 : 100 * Double(f.filled - f.values) / Double(f.logical - f.values)
-      ),
+      ("value_bytes", Double(f.leafValues)),
+      ("fill_pct", 100 * fullness),
+      ("key_compression_pct", 100 * compression),
       ("internal_entries", Double(f.internalEntries)),
+      // crimson's tree_stats_t figures under its own names (tree_types.h; the table of
+      // ceph/ceph#36986 reports height, num_nodes, size_logical, size_persistent,
+      // ratio_fullness, internal/leaf keys and ratio_key_compression).
+      ("height", Double(tree.height)),
+      ("num_nodes", Double(leaves + internals)),
+      ("num_nodes_leaf", Double(leaves)),
+      ("num_nodes_internal", Double(internals)),
+      ("num_kvs_leaf", Double(f.keys)),
+      ("num_kvs_internal", Double(f.internalEntries)),
+      ("size_persistent", Double(capacity)),
+      ("size_filled", Double(f.filled)),
+      ("size_logical", Double(f.logical)),
+      ("size_value", Double(f.values)),
+      ("ratio_fullness", fullness),
+      ("ratio_internal_leaf_keys", f.keys == 0 ? 0 : Double(f.internalEntries) / Double(f.keys)),
+      ("ratio_key_compression", compression),
       ("splits", Double(tree.splits)), ("merges", Double(tree.merges)),
       ("root_growths", Double(tree.rootGrowths)), ("root_shrinks", Double(tree.rootShrinks)),
       ("layout_version", Double(tree.layoutVersion)),

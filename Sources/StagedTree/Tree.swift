@@ -14,9 +14,10 @@ public struct StagedTreeConfig: Sendable, Equatable {
 
   public init() {}
 
-  /// The no-double-split rule of `validate_tree_config` (staged-tree.md §4): a node must hold
-  /// header + 2 × the largest insert + (largest insert − smallest insert), so a split at the fair
-  /// point always leaves room for the entry, whichever side it lands on. For the simple layout
+  /// The no-double-split rule of `validate_tree_config` (crimson value.cc; staged-tree.md §4): a
+  /// node must hold sizeof(node_header_t) (2 B: crimson leaves the u8 num_keys out) + 2 × the
+  /// largest top-stage insert + (largest top-stage insert − smallest bottom-stage insert), so a
+  /// split at the fair point leaves room for the entry, whichever side it lands on. For the simple layout
   /// (`simple: true`): names fit its u8 lengths and a node holds its shared fields and two of
   /// the largest entries. Nil when it holds.
   public func violation(simple: Bool = false) -> String? {
@@ -39,7 +40,7 @@ public struct StagedTreeConfig: Sendable, Equatable {
         let sizes = StageSizes(leaf: leaf)
         let payload = leaf ? maxValue : 0
         let top = Node.slotSize + names + 4 + 2 + (leaf ? 1 : 0) + sizes.right(payload)
-        need = Node.headerSize + 2 * top + (top - sizes.right(payload))
+        need = Node.nodeHeaderSize + 2 * top + (top - sizes.right(payload))
       }
       if need > size {
         return
@@ -307,9 +308,7 @@ extension Node {
       } else {
         let p = b - Node.internalEntrySize * k
         open(p, size)
-        set64(p - 24, e.child)
-        set64(p - 16, e.key.snap)
-        set64(p - 8, e.key.gen)
+        writeInternalEntry(e, at: p - Node.internalEntrySize)
       }
       set16(at.itemEnd - 2, u16(at.itemEnd - 2) + size)
       shiftRegions(from: s, by: -size)

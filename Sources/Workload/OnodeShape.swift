@@ -27,6 +27,17 @@ public struct OnodeShape: Codable, Sendable, Equatable {
   /// grid: namespace and object-name lengths, picked per (placement, name) from these lists.
   public var namespaceSizes = [8, 11, 64, 128, 255, 256]
   public var nameSizes = [8, 13, 64, 512, 2035, 2048]
+  /// grid: the first index of each range, as the `range.first` of crimson's KVPool
+  /// (tree_utils.h): placements from..<from + placements, names and versions likewise.
+  public var gridFrom = 0
+  /// grid: how the two lengths are picked per (placement, name).
+  public enum SizePick: String, Codable, Sendable, CaseIterable {
+    /// Namespace size (i + j) % count, name size (7i + j) % count.
+    case cycled
+    /// Each drawn on its own from a hash of (i, j), as KVPool draws both with `rd() % count`.
+    case drawn
+  }
+  public var sizePick = SizePick.cycled
 
   public init() {}
 
@@ -83,13 +94,24 @@ public struct OnodeShape: Codable, Sendable, Equatable {
       let head = v == shape.versions - 1
       (snap, gen) = (head ? OnodeKey.noSnap : UInt64(v + 1), OnodeKey.noGen)
     case .grid:
-      let j = Int(k / UInt64(shape.versions)) % shape.names
-      let i = Int(k / UInt64(shape.versions * shape.names))
+      let from = shape.gridFrom
+      let j = Int(k / UInt64(shape.versions)) % shape.names + from
+      let i = Int(k / UInt64(shape.versions * shape.names)) + from
       let (nsSizes, oidSizes) = (shape.namespaceSizes, shape.nameSizes)
-      o = name("ns", j, length: j == 0 ? 0 : nsSizes[(i + j) % nsSizes.count], out, o)
-      o = name("oid", j, length: j == 0 ? 0 : oidSizes[(i * 7 + j) % oidSizes.count], out, o)
+      let (nsPick, oidPick): (Int, Int)
+      switch shape.sizePick {
+      case .cycled: (nsPick, oidPick) = (i + j, i * 7 + j)
+      case .drawn:
+        let ij = UInt64(i) << 32 | UInt64(j)
+        (nsPick, oidPick) = (
+          Int(mix64(ij ^ 0x6E73_5F73_697A_6500) % UInt64(nsSizes.count)),
+          Int(mix64(ij ^ 0x6F69_645F_7369_7A65) % UInt64(oidSizes.count))
+        )
+      }
+      o = name("ns", j, length: j == 0 ? 0 : nsSizes[nsPick % nsSizes.count], out, o)
+      o = name("oid", j, length: j == 0 ? 0 : oidSizes[oidPick % oidSizes.count], out, o)
       (shard, pool, crush) = (Int8(truncatingIfNeeded: i), Int64(i), UInt32(i))
-      (snap, gen) = (UInt64(v), UInt64(v))
+      (snap, gen) = (UInt64(v + from), UInt64(v + from))
     }
     OnodeKeyView.putPlacement(shard: shard, pool: pool, crush: crush, out)
     return OnodeKeyView.putVersion(snap: snap, gen: gen, out, at: o)

@@ -577,9 +577,26 @@ struct SpecReader {
       o.namespaceSizes = try intList(v, "keys.namespace_sizes", min: 1)
     }
     if let v = f.take("name_sizes") { o.nameSizes = try intList(v, "keys.name_sizes", min: 1) }
+    if let v = f.take("grid_from") {
+      o.gridFrom = try int(v, "keys.grid_from", min: 0, max: 127)
+      if o.gridFrom + o.placements > 128 {
+        throw fail(
+          "keys.grid_from", v,
+          "placements \(o.gridFrom)..<\(o.gridFrom + o.placements) pass 127 (the shard is an i8); lower grid_from or placements"
+        )
+      }
+    }
+    if let v = f.take("size_pick") {
+      let s = try string(v, "keys.size_pick")
+      guard let p = OnodeShape.SizePick(rawValue: s) else {
+        throw fail("keys.size_pick", v, "'\(s)' is not allowed (use cycled | drawn)")
+      }
+      o.sizePick = p
+    }
     try f.finish(allowed: [
       "shape", "layout", "pools", "pgs", "objects_per_crush", "namespaces", "namespace_length",
       "name_length", "versions", "placements", "names", "namespace_sizes", "name_sizes",
+      "grid_from", "size_pick",
     ])
     return o
   }

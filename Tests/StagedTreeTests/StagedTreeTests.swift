@@ -105,6 +105,9 @@ func onode(_ p: Int, _ name: String, _ v: Int, ns: String = "") -> [UInt8] {
     for k in keys { #expect(t.put(k, [UInt8](repeating: 3, count: 24))) }
     try t.checkInvariants()
     #expect(t.stats.height! >= 3 && t.detail("splits") > 0)
+    // tree_stats_t's check: every node but the root is one internal kv (tail children included).
+    #expect(t.detail("num_kvs_internal") + 1 == t.detail("num_nodes"))
+    #expect(t.detail("height") == t.stats.height! && t.detail("num_kvs_leaf") == keys.count)
     #expect(t.keys() == keys.sorted { $0.lexicographicallyPrecedes($1) })
     for (i, k) in keys.enumerated() where i % 10 != 0 { #expect(t.delete(k)) }
     try t.checkInvariants()
@@ -200,6 +203,23 @@ func onode(_ p: Int, _ name: String, _ v: Int, ns: String = "") -> [UInt8] {
     #expect(throws: EngineOptionError.self) { try make(["leaf_node_size": "6000"]) }
     _ = try make(["leaf_node_size": "4096", "max_object_name": "640", "max_value": "640"])
   }
+
+  /// crimson's `validate_tree_config` (value.cc) counts sizeof(node_header_t) = 2, not the 3 of
+  /// header + num_keys: leaf bound = 2 + 2 × (top insert + strings) + (top − bottom insert +
+  /// strings). With names 200 + 800 B and an empty-string top insert of 15 + 2 + 2 + 2 + 1 +
+  /// (2 + 16 + 3 + V): 2 + 2 × (43 + V + 1000) + (22 + 1000) = 3110 + 2V, so V = 493 fills a 4096
+  /// leaf exactly (a 3-byte header would refuse it) and V = 494 is one byte over.
+  @Test func doubleSplitBoundCountsCrimsonsTwoByteHeader() throws {
+    let base = ["leaf_node_size": "4096", "max_namespace": "200", "max_object_name": "800"]
+    _ = try make(base.merging(["max_value": "493"]) { $1 })
+    #expect(throws: EngineOptionError.self) { try make(base.merging(["max_value": "494"]) { $1 }) }
+    // (Internal nodes stay 8192: 2 + 2 × (15 + 4 + 2 + 24 + 1000) + (21 + 1000) = 3113 fits.)
+    var c = StagedTreeConfig()
+    (c.leafNodeSize, c.maxNamespace, c.maxObjectName, c.maxValue) = (4096, 200, 800, 493)
+    #expect(c.violation() == nil)
+    c.maxValue = 494
+    #expect(c.violation() != nil)
+  }
 }
 
 nonisolated(unsafe) var seeded = ConformanceSuite.SplitMix(42)
@@ -232,6 +252,34 @@ nonisolated(unsafe) var seeded = ConformanceSuite.SplitMix(42)
     #expect(t.detail("merges") > 0)
     var end = t.cursor(at: [0xff])
     #expect(end.state == .end && t.value(at: &end) == nil)
+  }
+
+  /// Quincy invalidates a cursor whose entry is erased (`track_erase`), and it stays invalid:
+  /// the same key inserted again is a new entry. A cursor on another entry, and a cursor taken
+  /// after the re-insert, are valid.
+  @Test func anErasedCursorStaysInvalidWhenItsKeyComesBack() throws {
+    for options in [small, small.merging(["layout": "simple"]) { $1 }] {
+      let t = try make(options, onode: true)
+      let keys = onodeKeys(placements: 4, names: 3, versions: 3).sorted {
+        $0.lexicographicallyPrecedes($1)
+      }
+      for k in keys { t.put(k, [1]) }
+      var erased = t.cursor(at: keys[5])
+      var neighbour = t.cursor(at: keys[6])
+      #expect(t.delete(keys[5]))
+      #expect(t.put(keys[5], [2]))
+      #expect(t.value(at: &erased) == nil && erased.state == .invalid)
+      t.advance(&erased)
+      #expect(erased.state == .invalid)
+      #expect(t.value(at: &neighbour) == [1] && neighbour.state == .tracked)
+      var fresh = t.cursor(at: keys[5])
+      #expect(t.value(at: &fresh) == [2] && fresh.key == keys[5])
+      // An update of another size (erase and insert inside the engine, as value sizes are fixed
+      // once inserted) is no erase for good: the cursor follows the key.
+      #expect(
+        keys[6].withUnsafeBytes { k in ([3, 3] as [UInt8]).withUnsafeBytes { t.update(k, $0) } })
+      #expect(t.value(at: &neighbour) == [3, 3])
+    }
   }
 
   @Test func cursorsWalkEveryEntryInOrder() throws {

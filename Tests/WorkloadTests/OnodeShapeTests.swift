@@ -68,6 +68,30 @@ import Testing
     #expect(ordered[104].shard == 6 && ordered[104].pool == 6 && ordered[104].snap == 2)
   }
 
+  /// `grid_from` starts every range where crimson's KVPool ranges start (ceph/ceph#36986 used
+  /// 1…127 × 1…9 × 1…3); `size_pick: drawn` picks the two sizes independently.
+  @Test func theGridCanStartAtOneAndDrawItsSizes() throws {
+    let spec = try WorkloadLoader.parse(
+      "records: 27\nkeys: {shape: onode, layout: grid, grid_from: 1, placements: 3, names: 3, versions: 3, namespace_sizes: [8, 64], name_sizes: [8, 64], size_pick: drawn}\n",
+      file: "w.yaml", overrides: [])
+    guard case .onode(let s) = spec.keyShape else {
+      Issue.record("not onode")
+      return
+    }
+    #expect(s.gridFrom == 1 && s.sizePick == .drawn)
+    let k = keys(s, 0..<27, hashed: false)
+    #expect(k[0].shard == 1 && k[0].snap == 1 && k[26].pool == 3 && k[26].gen == 3)
+    #expect(k.allSatisfy { !$0.nspace.isEmpty && !$0.oid.isEmpty })
+    #expect(Array(k[0].nspace.prefix(3)) == Array("ns1".utf8))
+    // Drawn sizes are not tied to each other as the cycled ones are.
+    #expect(k.contains { $0.nspace.count != $0.oid.count })
+    #expect(throws: SpecError.self) {
+      try WorkloadLoader.parse(
+        "keys: {shape: onode, layout: grid, placements: 128, grid_from: 1}\n", file: "w.yaml",
+        overrides: [])
+    }
+  }
+
   @Test func specFieldsParseAndBadOnesFail() throws {
     let spec = try WorkloadLoader.parse(
       "keys: {shape: onode, versions: 4, name_length: {min: 8, max: 32}, pgs: 8}\nvalue_size: [8, 16]\n",
