@@ -15,6 +15,19 @@ struct MicroCommand: ParsableCommand {
   @Option(name: .long, help: "Run only the benchmarks whose label contains this text.")
   var only: String?
 
+  func validate() throws {
+    guard (1...10_000_000_000).contains(draws) else {
+      throw ValidationError("--draws must be 1...10000000000, got \(draws)")
+    }
+    // ζ(n) for the zipfian draws is summed term by term: beyond 10^9 it alone takes minutes.
+    guard (1...1_000_000_000).contains(records) else {
+      throw ValidationError("--records must be 1...1000000000, got \(records)")
+    }
+    guard (1...1000).contains(repeats) else {
+      throw ValidationError("--repeats must be 1...1000, got \(repeats)")
+    }
+  }
+
   func run() throws {
     let timer = CycleTimer.calibrated()
     let n = UInt64(records)

@@ -110,6 +110,16 @@ enum Planner {
   ) throws -> [(CellPlan, EngineEntry)] {
     var out: [(CellPlan, EngineEntry)] = []
     let sweep = trace.map { [max($0.run.count, 1)] } ?? threads
+    let planned =
+      spec.repeats * engines.count * sweep.count * spec.placements.count
+      * max(trace == nil ? spec.targets.count : 0, 1)
+    guard planned <= Limits.maxCells else {
+      throw SpecError(
+        file: spec.file, line: nil, field: "repeats",
+        message:
+          "the run would have \(planned) cells (repeats × engines × threads × placements × targets), over \(Limits.maxCells); sweep fewer values"
+      )
+    }
     for r in 0..<spec.repeats {
       for (choice, entry) in engines {
         for t in sweep {

@@ -6,6 +6,8 @@ public enum Limits {
   /// Client threads in one phase (spec `threads`, `load_threads`, `--threads`, a trace's thread
   /// ids). Far above any core count this tool is run on; raising it is one edit.
   public static let maxThreads = 1024
+  /// Cells in one run (repeats × engines × threads × placements × targets).
+  public static let maxCells = 100_000
   /// Bytes of one key, value or scan length read from a trace (the spec's own limits are tighter).
   public static let maxTraceKeyLength = 1 << 20
   public static let maxTraceValueLength = 1 << 20

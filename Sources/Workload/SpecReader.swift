@@ -263,7 +263,7 @@ struct SpecReader {
     }
     if let n = f.take("list") { spec.list = try list(n) }
     if let n = f.take("engines") { spec.engines = try engines(n) }
-    if let n = f.take("repeats") { spec.repeats = try int(n, "repeats", min: 1) }
+    if let n = f.take("repeats") { spec.repeats = try int(n, "repeats", min: 1, max: 10_000) }
     if let n = f.take("seed") { spec.seed = UInt64(truncatingIfNeeded: try int(n, "seed")) }
     if let n = f.take("placement") {
       if case .sequence(let items, _) = n, !items.isEmpty {

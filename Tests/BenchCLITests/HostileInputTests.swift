@@ -5,7 +5,8 @@ import Testing
 /// cap and a time limit: each case exits with its code and one clear line, never a signal, a
 /// hang or unbounded memory.
 @Suite(.serialized) final class HostileInputTests {
-  let scratch = NSTemporaryDirectory() + "tb-hostile-\(getpid())-\(UInt32.random(in: 0...UInt32.max))/"
+  let scratch =
+    NSTemporaryDirectory() + "tb-hostile-\(getpid())-\(UInt32.random(in: 0...UInt32.max))/"
   init() throws {
     try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
   }
@@ -43,7 +44,8 @@ import Testing
   func cases() -> [(String, [String], Int32, String)] {
     var bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
     for i in 1...9 {
-      bomb += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 9).joined(separator: ", ")
+      bomb +=
+        "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 9).joined(separator: ", ")
         + "]\n"
     }
     let good = write("records: 100\noperations: 100\nengines: [sortedmap]\n", "good.yaml")
@@ -51,37 +53,83 @@ import Testing
       ("alias bomb", ["validate", write(bomb, "bomb.yaml")], 2, "more than 100000 values"),
       ("empty yaml", ["run", write("", "empty.yaml")], 2, "holds no spec"),
       ("comment-only yaml", ["run", write("# nothing\n", "c.yaml")], 2, "holds no spec"),
-      ("comment-only properties", ["run", write("# nothing\n! here\n", "c.properties")], 2,
-        "no properties"),
+      (
+        "comment-only properties", ["run", write("# nothing\n! here\n", "c.properties")], 2,
+        "no properties"
+      ),
       ("threads 100000", ["validate", write("threads: [100000]\n", "t.yaml")], 2, "≤ 1024"),
-      ("load_threads 100000", ["validate", write("load_threads: 100000\n", "l.yaml")], 2, "≤ 1024"),
+      (
+        "load_threads 100000", ["validate", write("load_threads: 100000\n", "l.yaml")], 2, "≤ 1024"
+      ),
       ("--threads huge", ["run", good, "--threads", "1000000000000"], 2, "thread counts 1...1024"),
       ("--threads 1,,2", ["run", good, "--threads", "1,,2"], 2, "thread counts"),
-      ("records Int.max", ["validate", write("records: 9223372036854775807\n", "r.yaml")], 2,
-        "need at least"),
-      ("records 0 with reads", ["run", write("records: 0\nmix: {read: 1}\n", "z.yaml")], 2,
-        "is 0"),
-      ("csv trace value 2^33",
-        ["run", "--trace", write(Self.csvHeader + "run,0,insert,00,8589934592,0\n", "v.csv"),
-          "--engine", "null"], 2, "value_size"),
-      ("csv trace thread 65535",
-        ["run", "--trace", write(Self.csvHeader + "run,65535,read,00,0,0\n", "th.csv"),
-          "--engine", "null"], 2, "thread"),
-      ("binary trace value 0xFFFFFFFF",
-        ["run", "--trace",
+      (
+        "records Int.max", ["validate", write("records: 9223372036854775807\n", "r.yaml")], 2,
+        "need at least"
+      ),
+      (
+        "records 0 with reads", ["run", write("records: 0\nmix: {read: 1}\n", "z.yaml")], 2,
+        "is 0"
+      ),
+      (
+        "csv trace value 2^33",
+        [
+          "run", "--trace", write(Self.csvHeader + "run,0,insert,00,8589934592,0\n", "v.csv"),
+          "--engine", "null",
+        ], 2, "value_size"
+      ),
+      (
+        "csv trace thread 65535",
+        [
+          "run", "--trace", write(Self.csvHeader + "run,65535,read,00,0,0\n", "th.csv"),
+          "--engine", "null",
+        ], 2, "thread"
+      ),
+      (
+        "binary trace value 0xFFFFFFFF",
+        [
+          "run", "--trace",
           writeBytes(binaryTrace(op: 1, thread: 0, key: [1], value: 0xFFFF_FFFF, scan: 0), "v.bin"),
-          "--engine", "null"], 2, "value_size"),
-      ("trace key over the engine's limit",
-        ["run", "--trace",
+          "--engine", "null",
+        ], 2, "value_size"
+      ),
+      (
+        "trace key over the engine's limit",
+        [
+          "run", "--trace",
           write(
             Self.csvHeader + "run,0,insert,"
               + String(repeating: "ab", count: 5000) + ",8,0\n", "long.csv"),
-          "--engine", "staged", "--verify"], 2, "record 0"),
-      ("generate --threads 100000", ["generate", good, "--threads", "100000", "--out",
-        scratch + "g.bin"], 2, "1...1024"),
+          "--engine", "staged", "--verify",
+        ], 2, "record 0"
+      ),
+      (
+        "generate --threads 100000",
+        [
+          "generate", good, "--threads", "100000", "--out",
+          scratch + "g.bin",
+        ], 2, "1...1024"
+      ),
+      ("repeats 10^11", ["validate", good, "-p", "repeats=100000000000"], 2, "≤ 10000"),
+      (
+        "a sweep of too many cells",
+        [
+          "validate",
+          write(
+            "repeats: 10000\nthreads: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\nengines: [sortedmap]\n",
+            "cells.yaml"),
+        ], 2, "cells"
+      ),
+      ("micro --records 10^14", ["micro", "--records", "99999999999999"], 2, "--records"),
+      ("micro --records 0", ["micro", "--records", "0"], 2, "--records"),
       ("--out under a file", ["run", good, "--quiet", "--out", good + "/sub"], 2, "good.yaml"),
-      ("--out name too long", ["run", good, "--quiet", "--out",
-        scratch + String(repeating: "n", count: 300)], 2, "File name too long"),
+      (
+        "--out name too long",
+        [
+          "run", good, "--quiet", "--out",
+          scratch + String(repeating: "n", count: 300),
+        ], 2, "File name too long"
+      ),
     ]
   }
 

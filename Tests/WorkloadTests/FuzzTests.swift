@@ -13,7 +13,8 @@ import Testing
   /// Tokens that tend to reach unusual paths: YAML structure, anchors, numbers at and past the
   /// limits, line endings, escapes.
   static let tokens = [
-    ":", "- ", "&a ", "*a", "[", "]", "{", "}", "\n", "\r\n", "\r", "#", "!", "\\", "\\u00e9", "\\u12",
+    ":", "- ", "&a ", "*a", "[", "]", "{", "}", "\n", "\r\n", "\r", "#", "!", "\\", "\\u00e9",
+    "\\u12",
     "=", " ", "\t", "\"", "'", "0", "-1", "1e308", "nan", "inf", "99999999999999999999",
     "9223372036854775807", "18446744073709551616", "0x10", "1_000", "~", "null", "true", "\u{0}",
     "é", "records: 0\n", "threads: [1024, 1025]\n", "mix: {read: 2}\n",
@@ -57,8 +58,18 @@ import Testing
   @Test func mutatedSpecsReadOrFailCleanly() throws {
     let yaml = Self.seeds("workloads", where: { $0.hasSuffix(".yaml") })
     let props: [(String, [UInt8])] = [
-      ("workloada", Array("recordcount=1000\noperationcount=1000\nreadproportion=0.5\r\nupdateproportion=0.5\nrequestdistribution=zipfian\n".utf8)),
-      ("workloadx", Array("recordcount 1000\n! comment\nfieldcount : 10\nscanproportion=0.95\\\n  \ninsertproportion=0.05\nmaxscanlength=100\n".utf8)),
+      (
+        "workloada",
+        Array(
+          "recordcount=1000\noperationcount=1000\nreadproportion=0.5\r\nupdateproportion=0.5\nrequestdistribution=zipfian\n"
+            .utf8)
+      ),
+      (
+        "workloadx",
+        Array(
+          "recordcount 1000\n! comment\nfieldcount : 10\nscanproportion=0.95\\\n  \ninsertproportion=0.05\nmaxscanlength=100\n"
+            .utf8)
+      ),
     ]
     try #require(yaml.count >= 10, "run from the package root")
     var tried = 0
