@@ -5,18 +5,10 @@ import Testing
 
 /// The command line: exit codes for good and bad input, and interruption of a real process.
 @Suite(.serialized) final class CLITests {
-  /// A folder of the test's own for specs and results, removed when the test ends.
-  let scratch = NSTemporaryDirectory() + "tb-cli-\(getpid())-\(UInt32.random(in: 0...UInt32.max))/"
-  init() throws {
-    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-  }
-  deinit { try? FileManager.default.removeItem(atPath: scratch) }
+  let scratchFolder = Scratch("cli")
+  var scratch: String { scratchFolder.path }
 
-  func write(_ text: String, _ name: String) -> String {
-    let path = scratch + name
-    try! text.write(toFile: path, atomically: true, encoding: .utf8)
-    return path
-  }
+  func write(_ text: String, _ name: String) -> String { scratchFolder.write(text, name) }
 
   let good = "records: 500\noperations: 1000\nmix: {read: 0.9, scan: 0.1}\nengines: [sortedmap]\n"
 

@@ -7,11 +7,8 @@ import Testing
 /// `bench compare` through the binary: 0 / 2 / 4 for no change / regression / improvements,
 /// 3 with one line naming file, line and field for anything it cannot compare.
 @Suite(.serialized) final class CompareCLITests {
-  let scratch = NSTemporaryDirectory() + "tb-cmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))/"
-  init() throws {
-    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-  }
-  deinit { try? FileManager.default.removeItem(atPath: scratch) }
+  let scratchFolder = Scratch("cmp")
+  var scratch: String { scratchFolder.path }
 
   /// A results folder `name` with three repeats of one run-phase cell per engine; `edit` changes
   /// a row's fields by column name.

@@ -5,18 +5,9 @@ import Testing
 /// cap and a time limit: each case exits with its code and one clear line, never a signal, a
 /// hang or unbounded memory.
 @Suite(.serialized) final class HostileInputTests {
-  let scratch =
-    NSTemporaryDirectory() + "tb-hostile-\(getpid())-\(UInt32.random(in: 0...UInt32.max))/"
-  init() throws {
-    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-  }
-  deinit { try? FileManager.default.removeItem(atPath: scratch) }
-
-  func write(_ text: String, _ name: String) -> String {
-    let path = scratch + name
-    try! text.write(toFile: path, atomically: true, encoding: .utf8)
-    return path
-  }
+  let scratchFolder = Scratch("hostile")
+  var scratch: String { scratchFolder.path }
+  func write(_ text: String, _ name: String) -> String { scratchFolder.write(text, name) }
 
   func writeBytes(_ bytes: [UInt8], _ name: String) -> String {
     let path = scratch + name

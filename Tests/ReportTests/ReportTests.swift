@@ -59,11 +59,7 @@ import Workload
     spec.interval = 0.02
     let dir = NSTemporaryDirectory() + "tb-e2e-\(getpid())"
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let timer = CycleTimer.calibrated(millis: 10)
-    let writer = try ResultsWriter(
-      directory: dir, spec: spec, environment: .capture(),
-      timer: TimerRecord(timer, overhead: timer.measureOverhead(samples: 100)), command: ["test"])
-    let context = RunContext(timer: timer, progress: ProgressReporter(enabled: false))
+    let (writer, context) = try testWriter(spec, dir: dir)
     let plan = CellPlan(
       spec: spec, engine: EngineChoice(name: "sortedmap"), wrapper: .none, threads: 1,
       repeatIndex: 0, index: 1, total: 1)
@@ -132,15 +128,11 @@ import Workload
     spec.operations = 200
     let dir = NSTemporaryDirectory() + "tb-fail-\(getpid())"
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let timer = CycleTimer.calibrated(millis: 10)
-    let writer = try ResultsWriter(
-      directory: dir, spec: spec, environment: .capture(),
-      timer: TimerRecord(timer, overhead: timer.measureOverhead(samples: 100)), command: ["test"])
+    let (writer, context) = try testWriter(spec, dir: dir)
     let plan = CellPlan(
       spec: spec, engine: EngineChoice(name: "sortedmap"), wrapper: .none, threads: 1,
       repeatIndex: 0, index: 1, total: 1)
-    let cell = try EngineEntry(SortedMapEngine.self).measure(
-      plan, context: RunContext(timer: timer, progress: ProgressReporter(enabled: false)))
+    let cell = try EngineEntry(SortedMapEngine.self).measure(plan, context: context)
     // The latency folder becomes a file: writing the cell's histograms fails (ENOTDIR).
     try FileManager.default.removeItem(atPath: dir + "/latency")
     try Data().write(to: URL(fileURLWithPath: dir + "/latency"))

@@ -185,11 +185,7 @@ struct YCSBOutput {
     spec.mix = [.read: 0.5, .update: 0.3, .scan: 0.1, .rmw: 0.1]
     let dir = NSTemporaryDirectory() + "tb-ycsbtxt-\(getpid())"
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let timer = CycleTimer.calibrated(millis: 10)
-    let writer = try ResultsWriter(
-      directory: dir, spec: spec, environment: .capture(),
-      timer: TimerRecord(timer, overhead: timer.measureOverhead(samples: 100)), command: ["test"])
-    let context = RunContext(timer: timer, progress: ProgressReporter(enabled: false))
+    let (writer, context) = try testWriter(spec, dir: dir)
     for t in [1, 2] {
       let plan = CellPlan(
         spec: spec, engine: EngineChoice(name: "sortedmap"), wrapper: .rwlock, threads: t,

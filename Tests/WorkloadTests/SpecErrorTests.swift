@@ -3,13 +3,18 @@ import Testing
 
 @testable import Workload
 
+/// The SpecError that reading `yaml` (as `file`, with `overrides`) gives; nil when it reads.
+func specError(_ yaml: String, overrides: [String] = [], file: String = "w.yaml") -> SpecError? {
+  do {
+    _ = try WorkloadLoader.parse(yaml, file: file, overrides: overrides)
+    return nil
+  } catch let e as SpecError { return e } catch { return nil }
+}
+
 /// Every malformed spec yields one SpecError naming the file, field and line.
 @Suite struct SpecErrorTests {
   func error(_ yaml: String, overrides: [String] = [], file: String = "w.yaml") -> SpecError? {
-    do {
-      _ = try WorkloadLoader.parse(yaml, file: file, overrides: overrides)
-      return nil
-    } catch let e as SpecError { return e } catch { return nil }
+    specError(yaml, overrides: overrides, file: file)
   }
 
   @Test func unknownFieldNamesLineAndSuggestion() throws {
