@@ -172,8 +172,40 @@ struct Leaf {
 
   @inline(__always) static func keyEquals(_ ref: Ref, _ key: UnsafeRawBufferPointer) -> Bool {
     let k = Leaf(ref).key
-    return k.count == key.count
-      && (k.count == 0 || memcmp(k.baseAddress!, key.baseAddress!, k.count) == 0)
+    return k.count == key.count && bytesEqual(k.baseAddress, key.baseAddress, k.count)
+  }
+
+  /// `n` bytes at `a` and `b` are equal: inline word compares for keys up to 64 bytes (8-byte
+  /// int keys take two loads and no call; a libc `memcmp` call costs ~20 instructions), with
+  /// overlapping loads for the tail, and `memcmp` beyond.
+  @inline(__always)
+  static func bytesEqual(_ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?, _ n: Int) -> Bool {
+    guard n > 0 else { return true }
+    let (a, b) = (a.unsafelyUnwrapped, b.unsafelyUnwrapped)
+    if n >= 8 {
+      if n > 64 { return memcmp(a, b, n) == 0 }
+      var i = 0
+      while i < n - 8 {
+        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+          != b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        {
+          return false
+        }
+        i += 8
+      }
+      return a.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        == b.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+    }
+    if n >= 4 {
+      return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+        && a.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+          == b.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+    }
+    for i in 0..<n
+    where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) {
+      return false
+    }
+    return true
   }
 }
 

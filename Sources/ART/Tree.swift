@@ -30,6 +30,8 @@ final class Tree {
   /// Per-thread tallies (nodes and bytes per kind, live keys, tombstones, operations, restarts)
   /// and, when optimistic, the reclamation of unlinked memory.
   let epochs = Epochs(tallies: Tree.tallyCount)
+  /// Exact-size memory for Node16, Node48 and Node256 (Pool.swift).
+  let pool: Pool
 
   static let nodeCount = 0  // + kind
   static let byteCount = 8  // + kind
@@ -50,11 +52,17 @@ final class Tree {
     self.optimistic = optimistic
     rootOwner = Node(tag(calloc(1, 24)!, Kind.node4))
     root = rootOwner.end
+    pool = Pool(locking: optimistic)
+    if optimistic {
+      epochs.setReclaimer(Pool.reclaim, context: UnsafeMutableRawPointer(pool.words))
+    }
   }
 
   deinit {
     release(root.pointee)
     free(rootOwner.p)
+    // Pooled nodes still retired in `epochs` lie in the pool's chunks: freed here.
+    pool.destroy()
   }
 
   /// The calling thread's tallies, for writers to count into.
@@ -67,7 +75,7 @@ final class Tree {
 
   func newNode(_ kind: UInt64) -> Ref {
     let size = Layout.size(kind)
-    let p = malloc(size)!
+    let p = Pool.pooled(kind) ? pool.allocate(kind, size) : malloc(size)!
     memset(p, 0, kind == Kind.node48 ? Layout.children(kind) : 24)
     if kind == Kind.node48 || kind == Kind.node256 {
       memset(p + Layout.children(kind), 0, Layout.capacity(kind) * 8)
@@ -84,11 +92,18 @@ final class Tree {
     let c = counters
     c[Self.nodeCount + Int(kind)] -= 1
     c[Self.byteCount + Int(kind)] -= Layout.size(kind)
+    let p = Node(ref).p
     if optimistic && !now {
       Latch.markObsolete(Node(ref))
-      epochs.retire(Node(ref).p, in: epochs.mine)
+      // A pooled node goes back to the pool (bit 0 routes it to `Pool.reclaim`, bits 1...2 say
+      // its class).
+      let retired =
+        Pool.pooled(kind) ? p + (1 | Pool.classIndex(kind) << 1) : p
+      epochs.retire(retired, in: epochs.mine)
+    } else if Pool.pooled(kind) {
+      pool.free(p, kind)
     } else {
-      free(Node(ref).p)
+      free(p)
     }
   }
 

@@ -25,6 +25,15 @@ public final class Epochs: @unchecked Sendable {
   @usableFromInline let stride: Int
   let tallyCount: Int
 
+  /// Frees retired memory that did not come from malloc: called with the context given to
+  /// `setReclaimer` and the retired address as passed to `retire` (bit 0 set, bits 1...2 the
+  /// owner's own tag). A C function pointer, so collecting costs no reference counting.
+  public typealias Reclaimer =
+    @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer)
+    -> Void
+  var reclaimer: Reclaimer?
+  var reclaimContext: UnsafeMutableRawPointer?
+
   /// Retirements a thread collects after (it then frees what is two epochs old).
   static let batch = 64
 
@@ -44,11 +53,19 @@ public final class Epochs: @unchecked Sendable {
     slots = calloc(Int(CSYS_MAX_THREADS), stride)!
   }
 
+  /// Routes retired addresses with bit 0 set to `reclaim` (set once, before any operation).
+  /// Such memory belongs to its owner's allocator: what is still retired when the `Epochs` is
+  /// dropped is left to that owner (freed with its chunks).
+  public func setReclaimer(_ reclaim: Reclaimer, context: UnsafeMutableRawPointer) {
+    reclaimer = reclaim
+    reclaimContext = context
+  }
+
   deinit {
     for i in 0..<Int(CSYS_MAX_THREADS) {
       let s = EpochSlot(slots + i * stride)
       guard let list = s.list else { continue }
-      for j in 0..<Int(s.words[Self.length]) {
+      for j in 0..<Int(s.words[Self.length]) where list[2 * j] & 1 == 0 {
         free(UnsafeMutableRawPointer(bitPattern: UInt(list[2 * j])))
       }
       free(list)
@@ -89,7 +106,8 @@ public final class Epochs: @unchecked Sendable {
   }
 
   /// Frees `p` (from malloc) once no thread inside an operation can still read it. The caller
-  /// is inside an operation (`s` is its entered slot) and has already unlinked `p`.
+  /// is inside an operation (`s` is its entered slot) and has already unlinked `p`. An address
+  /// with bit 0 set goes to the reclaimer instead of `free` (`setReclaimer`).
   public func retire(_ p: UnsafeMutableRawPointer, in s: EpochSlot) {
     let w = s.words
     if w[Self.length] == w[Self.capacity] {
@@ -126,7 +144,14 @@ public final class Epochs: @unchecked Sendable {
     var kept = 0
     for j in 0..<Int(s.words[Self.length]) {
       if list[2 * j + 1] <= safe {
-        free(UnsafeMutableRawPointer(bitPattern: UInt(list[2 * j])))
+        let a = list[2 * j]
+        if a & 1 != 0 {
+          reclaimer.unsafelyUnwrapped(
+            reclaimContext.unsafelyUnwrapped,
+            UnsafeMutableRawPointer(bitPattern: UInt(a)).unsafelyUnwrapped)
+        } else {
+          free(UnsafeMutableRawPointer(bitPattern: UInt(a)))
+        }
       } else {
         list[2 * kept] = list[2 * j]
         list[2 * kept + 1] = list[2 * j + 1]
