@@ -133,7 +133,8 @@ extension PlotData {
     h1{margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}
     .desc{font-size:1.15em;color:#444;margin-top:0}
     table{border-collapse:collapse;margin:.5em 0;font-size:.92em}
-    td,th{border:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:top}
+    td,th{border:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:top;white-space:nowrap}
+    td.l,td.stats,.machine td{white-space:normal}
     th{background:#f4f4f4}td.l,th.l{text-align:left}
     .status{display:inline-block;font-size:1.3em;font-weight:bold;padding:.25em .8em;border-radius:4px;color:#fff}
     .status-complete{background:#2e7d32}.status-interrupted{background:#e65100}
@@ -172,10 +173,12 @@ extension PlotData {
           "<p class=\"incomplete\">INCOMPLETE: \(esc(name(run))): \(esc(why)). Its figures cover only what was measured.</p>\n"
       }
     }
+    // One run: its header first. Several: the comparison first, then each run's header.
+    if runs.count > 1 { out += "<h1>\(esc(title))</h1>\n" }
+    if !versus.isEmpty { out += comparison(versus) }
     for (run, info) in zip(runs, infos) {
       out += header(run, info, single: runs.count == 1)
     }
-    if !versus.isEmpty { out += comparison(versus) }
     for (run, info) in zip(runs, infos) {
       out += summary(run, info, reference: reference, titled: runs.count > 1 ? name(run) : nil)
     }
