@@ -419,7 +419,12 @@ extension PlotData {
           ? mops(x) + " Mops/s"
           : metric.hasSuffix("_ns") ? micros(x) + " µs" : String(format: "%.1f", x)
       }
-      for f in r.findings {
+      // Regressions first, then improvements, then the unchanged, each in cell order.
+      let rank: [Compare.Verdict: Int] = [.regression: 0, .improvement: 1, .unchanged: 2]
+      let findings = r.findings.enumerated().sorted {
+        (rank[$0.element.verdict]!, $0.offset) < (rank[$1.element.verdict]!, $1.offset)
+      }.map(\.element)
+      for f in findings {
         let colour = f.verdict.colour.html
         let ci = f.interval.map { "\(pct($0.lowerBound)) … \(pct($0.upperBound))" } ?? "n < 3"
         out +=

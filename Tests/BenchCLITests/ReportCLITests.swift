@@ -1,4 +1,5 @@
 import Foundation
+import Report
 import Testing
 
 /// The report through the binary: `bench plot` from a folder that is not the checkout (built-in
@@ -89,6 +90,29 @@ final class ReportCLITests {
     let html = try String(contentsOfFile: scratch + "both/report.html", encoding: .utf8)
     #expect(html.contains("<h2>Comparison</h2>") && html.contains("other against base"))
     #expect(html.contains("UNCHANGED") && html.contains("color:#616161"))
+    // A slower candidate: its regressions come first, in red.
+    let slower = scratch + "slower"
+    try FileManager.default.copyItem(atPath: base, toPath: slower)
+    var rows = CSV.parse(try String(contentsOfFile: slower + "/summary.csv", encoding: .utf8))
+    let ops = rows[0].firstIndex(of: "ops_per_sec")!
+    // Only the run phase: unsorted, art's load rows (unchanged) would come first.
+    for i in rows.indices.dropFirst() where rows[i][1] == "art" && rows[i][8] == "run" {
+      rows[i][ops] = String(Double(rows[i][ops])! / 2)
+    }
+    try CSV.render(header: rows[0], rows: Array(rows.dropFirst())).write(
+      toFile: slower + "/summary.csv", atomically: true, encoding: .utf8)
+    let s = try BenchProcess.run(
+      ["plot", base, slower, "--out", scratch + "slow"], scratch: scratch + "io")
+    #expect(s.status == 0, "\(s.err)")
+    let slow = try String(contentsOfFile: scratch + "slow/report.html", encoding: .utf8)
+    #expect(
+      slow.contains(
+        "slower against base: <span class=\"verdict\" style=\"color:#c62828\">REGRESSION"))
+    let firstRow = try #require(
+      slow.components(separatedBy: "<tr style=\"color:").dropFirst().first)
+    #expect(
+      firstRow.hasPrefix("#c62828\"><td class=\"l\">tiny art ")
+        && firstRow.contains("run all</td><td class=\"l\">ops_per_sec"))
     let page = scratch + "compare.html"
     let c = try BenchProcess.run(
       ["compare", base, other, "--html", page, "--op", "all"], scratch: scratch + "io")
