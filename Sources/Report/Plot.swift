@@ -123,9 +123,13 @@ public enum PlotData {
         let seconds =
           run.summary.rows.filter { $0["phase"] == "run" && $0["op"] == "all" }
           .compactMap { Double($0["seconds"]) }.min() ?? 0
-        let suggestion = max(0.01, (seconds / Double(minimumIntervals) * 100).rounded(.down) / 100)
+        let lasted = String(format: "%.2f", seconds)
+        let plural = few == 1 ? "" : "s"
+        let suggestion = (seconds / Double(minimumIntervals) * 100).rounded(.down) / 100
         throughput.notes.append(
-          "\(p)a run phase has only \(few) interval\(few == 1 ? "" : "s") (the shortest lasted \(String(format: "%.2f", seconds)) s); set interval: \(suggestion) in the workload for ≥ \(minimumIntervals) points"
+          suggestion >= 0.01
+            ? "\(p)a run phase has only \(few) interval\(plural) (the shortest lasted \(lasted) s); set interval: \(suggestion) in the workload for ≥ \(minimumIntervals) points"
+            : "\(p)a run phase has only \(few) interval\(plural) (the shortest lasted \(lasted) s): too short for \(minimumIntervals) points at the smallest interval (0.01 s); run more operations"
         )
       }
       let summary = run.summary.rows.map(\.fields)

@@ -136,6 +136,42 @@ import Workload
     #expect(!html.contains(".svg\""))
   }
 
+  /// A phase drawn with too few intervals says which interval would give 20 points.
+  @Test func tooFewIntervalsGetANoteWithTheIntervalToUse() throws {
+    let run = try folder([("art", 1, [1e6], 1000)])
+    func series(_ n: Int, seconds: Double) throws -> [String] {
+      let rows = (0..<n).map { i -> [String] in
+        let values: [String: String] = [
+          "workload": "w", "engine": "art", "variant": "default", "wrapper": "olc",
+          "threads": "1", "repeat": "0", "target": "", "placement": "unpinned/local",
+          "phase": "run",
+          "interval": String(i), "seconds": String(Double(i + 1) * seconds / Double(n)),
+          "ops_per_sec": "1000000",
+        ]
+        return Columns.timeseries.map { values[$0] ?? "0" }
+      }
+      try CSV.render(header: Columns.timeseries, rows: rows).write(
+        toFile: run.directory + "/timeseries.csv", atomically: true, encoding: .utf8)
+      // The summary row's seconds is what the note quotes.
+      var lines = CSV.parse(
+        try String(contentsOfFile: run.directory + "/summary.csv", encoding: .utf8))
+      lines[1][Columns.summary.firstIndex(of: "seconds")!] = String(seconds)
+      try CSV.render(header: lines[0], rows: Array(lines.dropFirst())).write(
+        toFile: run.directory + "/summary.csv", atomically: true, encoding: .utf8)
+      let chart = PlotData.charts([try ResultsFolder(run.directory)]).first {
+        $0.template == "throughput"
+      }
+      #expect(chart?.blocks.first?.title == "art/olc, 1 thread")
+      return chart?.notes ?? []
+    }
+    #expect(
+      try series(3, seconds: 1.25) == [
+        "a run phase has only 3 intervals (the shortest lasted 1.25 s); set interval: 0.06 in the workload for ≥ 20 points"
+      ])
+    #expect(try series(1, seconds: 0.1).first?.hasSuffix("run more operations") == true)
+    #expect(try series(25, seconds: 1.25).isEmpty)
+  }
+
   @Test func unitsAndLabels() {
     #expect(PlotData.mops(706_671.3) == "0.707" && PlotData.mops(3_129_687) == "3.13")
     #expect(PlotData.mops(12_345_678) == "12.3" && PlotData.micros(543) == "0.543")
