@@ -9,3 +9,5 @@ set title heading noenhanced
 set key below noenhanced
 set grid lc rgb "#dddddd"
 set border lc rgb "#555555"
+# Series 9-16 repeat the 8 colours dashed (templates pass dt 1 + (i / 8) % 4), so no two lines of
+# a chart with up to 32 series look the same.

@@ -54,6 +54,13 @@ struct CompareCommand: ParsableCommand {
   )
   var allowPartial = false
 
+  @Option(
+    name: .long,
+    help:
+      "Also write the comparison as a self-contained HTML page (both runs' headers, per cell baseline vs candidate with the interval and verdict)."
+  )
+  var html: String?
+
   func run() throws {
     guard ["text", "markdown", "csv"].contains(format) else {
       throw SpecError(
@@ -95,7 +102,27 @@ struct CompareCommand: ParsableCommand {
         file: candidate, line: nil, field: op.isEmpty ? "summary.csv" : "--op",
         message: "neither run has rows to compare; check --op against the summary's op column")
     }
-    print(Compare.render(result, format: format), terminator: "")
+    let colour =
+      format == "text" && isatty(STDOUT_FILENO) == 1
+      && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    print(Compare.render(result, format: format, colour: colour), terminator: "")
+    if let html {
+      var scope = op.isEmpty ? "Every op row" : "Op rows " + op.joined(separator: ", ")
+      scope += ", threshold " + String(format: "%g", defaultThreshold * 100) + " %"
+      let metrics = perMetric.sorted { $0.key < $1.key }.map { (name, value) -> String in
+        name + " " + String(format: "%g", value * 100) + " %"
+      }
+      if !metrics.isEmpty { scope += " (" + metrics.joined(separator: ", ") + ")" }
+      if let engine = normalizeBy { scope += ", every figure divided by " + engine + "'s" }
+      let page = PlotData.html(
+        runs: [base, cand], charts: [],
+        reference: (try? PlotData.reference(nil, runs: [base, cand])) ?? nil,
+        versus: [
+          PlotData.Versus(
+            baseline: baseline, candidate: candidate, result: result, scope: scope)
+        ])
+      try AtomicFile.write(Data(page.utf8), to: html)
+    }
     if result.findings.isEmpty {
       throw SpecError(
         file: candidate, line: nil, field: "summary.csv",

@@ -7,17 +7,35 @@ struct PlotCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "plot",
     abstract:
-      "Draw charts (SVG and PNG) and report.html from results folders with the gnuplot templates in plots/."
-  )
+      "Draw charts (SVG and PNG) and a self-contained report.html from results folders; with two or more, the report compares each against the first.",
+    discussion: """
+      The gnuplot templates are built into bench (from plots/ in the TreeBench checkout), so this \
+      works from any folder; --templates DIR draws with edited copies instead.
+      """)
 
-  @Argument(help: "Results folders; several put their series on the same charts.")
+  @Argument(
+    help:
+      "Results folders; several put their series on the same charts, and the first is the baseline of the comparison."
+  )
   var results: [String]
 
   @Option(name: .long, help: "Where to write the charts (default <first folder>/plots).")
   var out: String?
 
+  @Option(
+    name: .long,
+    help:
+      "Engine the report's ratios are taken against (default: a baseline engine the runs measured, sortedmap or hashmap)."
+  )
+  var reference: String?
+
+  @Option(
+    name: .long,
+    help: "Folder of gnuplot templates (*.gp) to use instead of the built-in ones, e.g. plots.")
+  var templates: String?
+
   func run() throws {
-    let written = try Plotter.draw(results, out: out)
+    let written = try Plotter.draw(results, out: out, reference: reference, templates: templates)
     for f in written { print(f) }
   }
 }
@@ -25,20 +43,19 @@ struct PlotCommand: ParsableCommand {
 /// Renders the charts of `PlotData` through gnuplot (and rsvg-convert for PNG when present).
 /// Nothing the user named reaches gnuplot as code: each chart is drawn in a private folder
 /// (mkdtemp) from fixed file names, the template gets its settings as `gnuplot -c` arguments
-/// (string data), and the outputs are then written atomically into the destination.
+/// (string data), and the outputs are then written atomically into the destination. The
+/// templates are the ones built into the binary (`ChartTemplates`, generated from `plots/`),
+/// or those in `templates` when given.
 enum Plotter {
-  static func draw(_ dirs: [String], out: String?) throws -> [String] {
+  static func draw(
+    _ dirs: [String], out: String?, reference asked: String? = nil, templates: String? = nil
+  ) throws -> [String] {
     guard Tool.run(["gnuplot", "--version"]) else {
       throw SpecError(
         file: "gnuplot", line: nil, field: "(program)",
         message:
           "gnuplot is not installed: run scripts/setup or sudo apt-get install gnuplot-nox librsvg2-bin (CSV results do not need it)"
       )
-    }
-    guard FileManager.default.fileExists(atPath: "plots/common.gp") else {
-      throw SpecError(
-        file: "plots/", line: nil, field: "(templates)",
-        message: "the chart templates are not here; run bench plot from the TreeBench checkout")
     }
     let runs = try dirs.map { d -> ResultsFolder in
       var isFolder: ObjCBool = false
@@ -50,38 +67,57 @@ enum Plotter {
       }
       return try ResultsFolder(d)
     }
+    let reference = try PlotData.reference(asked, runs: runs)
+    // Read the templates before anything is written, so a missing one leaves no half report.
+    func template(_ name: String) throws -> String {
+      let file = "\(name).gp"
+      guard let folder = templates else {
+        guard let text = ChartTemplates.files[file] else {
+          throw SpecError(
+            file: file, line: nil, field: "(template)",
+            message: "not built into this bench; rebuild it (scripts/embed-templates)")
+        }
+        return text
+      }
+      let path = (folder as NSString).appendingPathComponent(file)
+      guard let data = FileManager.default.contents(atPath: path),
+        let text = String(data: data, encoding: .utf8)
+      else {
+        throw SpecError(
+          file: path, line: nil, field: "--templates",
+          message:
+            "cannot read it; give the folder holding the chart templates (plots/ in the TreeBench checkout)"
+        )
+      }
+      return text
+    }
+    let charts = PlotData.charts(runs)
+    var texts = ["common": try template("common")]
+    for c in charts { texts[c.template] = try template(c.template) }
     for run in runs {
       if let why = run.incomplete { Bench.warn("\(run.directory): \(why); report.html says so") }
     }
     let target = out ?? "\(dirs[0])/plots"
     try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-    let charts = PlotData.charts(runs)
     let png = Tool.run(["rsvg-convert", "--version"])
     let work = try PrivateFolder()
     defer { work.remove() }
     try FileManager.default.createDirectory(
       atPath: work.path + "/plots", withIntermediateDirectories: false)
     // The templates go beside the data, under the names they load each other by.
-    func template(_ name: String) throws {
-      let file = "plots/\(name).gp"
-      guard (try? FileManager.default.copyItem(atPath: file, toPath: "\(work.path)/\(file)")) != nil
-      else {
-        throw SpecError(
-          file: file, line: nil, field: "(template)",
-          message: "cannot read it; restore it from the TreeBench checkout (git checkout plots/)")
-      }
+    for (name, text) in texts {
+      try Data(text.utf8).write(to: URL(fileURLWithPath: "\(work.path)/plots/\(name).gp"))
     }
-    try template("common")
     var written: [String] = []
+    var drawn: [PlotData.Drawn] = []
     for c in charts {
       let t = c.template
-      try template(t)
       try Data(c.text.utf8).write(to: URL(fileURLWithPath: work.path + "/\(t).dat"))
       let arguments = ["plots/\(t).gp", "\(t).dat", "\(t).svg", String(c.blocks.count), c.heading]
       if let error = Tool.failure(["gnuplot", "-c"] + arguments, in: work.path) {
         throw SpecError(
-          file: "plots/\(t).gp", line: nil, field: "(gnuplot)",
-          message: "gnuplot failed (\(error)); check the template")
+          file: templates.map { "\($0)/\(t).gp" } ?? "\(t).gp (built in)", line: nil,
+          field: "(gnuplot)", message: "gnuplot failed (\(error)); check the template")
       }
       var files = ["\(t).dat", "\(t).svg"]
       if png
@@ -91,14 +127,28 @@ enum Plotter {
         files.append("\(t).png")
       }
       for f in files {
-        try AtomicFile.write(
-          try Data(contentsOf: URL(fileURLWithPath: "\(work.path)/\(f)")), to: "\(target)/\(f)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(work.path)/\(f)"))
+        try AtomicFile.write(data, to: "\(target)/\(f)")
+        if f == "\(t).svg" {
+          drawn.append(.init(chart: c, svg: String(decoding: data, as: UTF8.self)))
+        }
         if f != "\(t).dat" { written.append("\(target)/\(f)") }
       }
     }
+    var versus: [PlotData.Versus] = []
+    for candidate in runs.dropFirst() {
+      versus.append(
+        PlotData.Versus(
+          baseline: (runs[0].directory as NSString).lastPathComponent,
+          candidate: (candidate.directory as NSString).lastPathComponent,
+          result: try Compare.run(
+            baseline: runs[0].summary, candidate: candidate.summary, ops: ["all"]),
+          scope: "Every operation (op = all), threshold 5 %"))
+    }
     let html = "\(target)/report.html"
     try AtomicFile.write(
-      Data(PlotData.html(runs: runs, charts: charts.map(\.template)).utf8), to: html)
+      Data(PlotData.html(runs: runs, charts: drawn, reference: reference, versus: versus).utf8),
+      to: html)
     return written + [html]
   }
 }

@@ -1,9 +1,25 @@
 import Foundation
 
+extension Compare.Verdict {
+  /// The verdict's colour, one palette for the terminal and report.html: red for a regression
+  /// (and for cells only one side has), green for an improvement, grey when unchanged.
+  public var colour: (ansi: String, html: String) {
+    switch self {
+    case .regression: return ("\u{1B}[31m", "#c62828")
+    case .improvement: return ("\u{1B}[32m", "#2e7d32")
+    case .unchanged: return ("\u{1B}[90m", "#616161")
+    }
+  }
+}
+
 extension Compare {
   /// A comparison as text, markdown (for a CI summary) or CSV; unchanged rows only in CSV. Cells
-  /// and figures only one side has are always listed, in every format.
-  public static func render(_ result: Comparison, format: String) -> String {
+  /// and figures only one side has are always listed, in every format. With `colour`, text lines
+  /// carry their verdict's ANSI colour (`Verdict.colour`, as report.html colours them).
+  public static func render(_ result: Comparison, format: String, colour: Bool = false) -> String {
+    func paint(_ v: Verdict, _ line: String) -> String {
+      colour ? v.colour.ansi + line + "\u{1B}[0m" : line
+    }
     let findings = result.findings
     func pct(_ r: Double) -> String {
       r.isFinite ? String(format: "%+.1f%%", (r - 1) * 100) : "+inf"
@@ -46,9 +62,15 @@ extension Compare {
       var out = ""
       for f in changed {
         out +=
-          "\(f.verdict.rawValue.uppercased()): \(f.cell) \(f.metric) \(f.baseline) -> \(f.candidate) (\(pct(f.ratio)), CI \(ci(f)))\n"
+          paint(
+            f.verdict,
+            "\(f.verdict.rawValue.uppercased()): \(f.cell) \(f.metric) \(f.baseline) -> \(f.candidate) (\(pct(f.ratio)), CI \(ci(f)))"
+          ) + "\n"
       }
-      for g in result.gaps { out += "ONLY IN THE \(g.onlyIn.rawValue.uppercased()): \(what(g))\n" }
+      for g in result.gaps {
+        out +=
+          paint(.regression, "ONLY IN THE \(g.onlyIn.rawValue.uppercased()): \(what(g))") + "\n"
+      }
       return out + tally
     }
   }

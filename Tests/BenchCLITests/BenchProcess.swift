@@ -15,8 +15,10 @@ struct BenchProcess {
 
   /// Runs `bench arguments…`; `scratch` holds its captured output. With `memoryLimitKiB` the
   /// binary runs under `ulimit -v`; past `seconds` it is killed and the test fails.
+  /// `folder` is the working directory (default: this process's, the package root).
   static func run(
-    _ arguments: [String], scratch: String, memoryLimitKiB: Int? = nil, seconds: Double = 600
+    _ arguments: [String], scratch: String, memoryLimitKiB: Int? = nil, seconds: Double = 600,
+    in folder: String? = nil
   ) throws -> BenchProcess {
     try #require(
       FileManager.default.isExecutableFile(atPath: binary.path), "no bench binary at \(binary.path)"
@@ -32,7 +34,8 @@ struct BenchProcess {
       p.executableURL = binary
       p.arguments = arguments
     }
-    p.currentDirectoryURL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    p.currentDirectoryURL = URL(
+      fileURLWithPath: folder ?? FileManager.default.currentDirectoryPath)
     p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
     p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
     try p.run()

@@ -77,12 +77,12 @@ final class PlotSafetyTests {
     #expect(r.status == 0, "\(r.err)")
     let scaling = try String(contentsOfFile: out + "/scaling.svg", encoding: .utf8)
     for title in [
-      "semi;colon sortedmap default", "ünïcødé ⚡ 測試 sortedmap", "back\\slash\\ sortedmap",
+      "semi;colon: sortedmap", "ünïcødé ⚡ 測試: sortedmap", "back\\slash\\: sortedmap",
     ] {
       #expect(scaling.contains("<title>\(title)"), "\(title)")
     }
     // The line break in a name is a space in its title, not a broken data file.
-    #expect(scaling.contains("<title>new line sortedmap"))
+    #expect(scaling.contains("<title>new line: sortedmap"))
     let pwned = try FileManager.default.contentsOfDirectory(atPath: scratch).filter {
       $0.hasPrefix("PWNED")
     }
