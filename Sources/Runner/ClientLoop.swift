@@ -25,36 +25,47 @@ public struct StopRule: Sendable {
 /// registered engine gets its own specialised copy: between the two timestamps there is only the
 /// engine call.
 public enum ClientLoop {
-  /// Runs ops from `state.stream` until `task.stop`; returns true if it stopped because of an
+  /// Runs ops from `state.stream` as `task` says; returns true if it stopped because of an
   /// interrupt.
-  @inlinable
+  @inlinable @inline(__always)
   public static func run<E: IndexEngine>(
     _ engine: E, state: inout ClientState, task: ClientTask, timer: CycleTimer
   ) -> Bool {
-    let (stop, recording, progress, slot) = (task.stop, task.recording, task.progress, task.slot)
+    run(
+      engine, stream: &state.stream, recorder: &state.recorder, value: &state.value,
+      stop: task.stop, recording: task.recording, timer: timer, progress: task.progress,
+      slot: task.slot)
+  }
+
+  /// The loop itself, over the parts of the state.
+  @inlinable
+  static func run<E: IndexEngine>(
+    _ engine: E, stream: inout OperationStream, recorder: inout Recorder, value: inout ValueBuffer,
+    stop: StopRule, recording: Bool, timer: CycleTimer, progress: SharedCounters, slot: Int
+  ) -> Bool {
     var done: UInt64 = 0
     var scanned: UInt64 = 0
     var pacer = stop.pacer
     var untimed = stop.sampleEvery &- 1
     while done < stop.operations {
-      guard let op = state.stream.next() else { break }
+      guard let op = stream.next() else { break }
       if untimed > 0 {
         // Latency sampling: no timestamps, so consecutive ops overlap as in a plain loop.
         untimed &-= 1
-        let ok = execute(engine, op, &state.value, &scanned)
-        if recording { state.recorder.count(op.kind, ok: ok) }
+        let ok = execute(engine, op, &value, &scanned)
+        if recording { recorder.count(op.kind, ok: ok) }
         done &+= 1
         continue
       }
       untimed = stop.sampleEvery &- 1
       if let p = pacer { Pacer.wait(until: p.intended, timer: timer) }
       let t0 = timer.now()
-      let ok = execute(engine, op, &state.value, &scanned)
+      let ok = execute(engine, op, &value, &scanned)
       let t1 = timer.now()
       if recording {
-        state.recorder.record(op.kind, ok: ok, nanoseconds: timer.nanoseconds(t1 &- t0), at: t1)
+        recorder.record(op.kind, ok: ok, nanoseconds: timer.nanoseconds(t1 &- t0), at: t1)
         if let p = pacer {
-          state.recorder.recordIntended(
+          recorder.recordIntended(
             op.kind, response: timer.nanoseconds(t1 &- p.intended),
             lateness: timer.nanoseconds(t0 &- min(t0, p.intended)))
         }
@@ -68,7 +79,7 @@ public enum ClientLoop {
       if t1 >= stop.deadlineTick { break }
     }
     progress.store(slot, done)
-    if recording { state.recorder.scanned &+= scanned }
+    if recording { recorder.scanned &+= scanned }
     return Interrupt.requested
   }
 

@@ -220,11 +220,7 @@ public struct OperationStream {
   /// generates without end; the runner decides when to stop).
   @inlinable @inline(__always)
   public mutating func next() -> Operation? {
-    if case .replay(var tape) = source {
-      guard let rec = tape.next() else { return nil }
-      source = .replay(tape)
-      return replayed(rec)
-    }
+    if case .replay = source { return nextReplayed() }
     if cursor == filled {
       generateBatch()
       if filled == 0 { return nil }
@@ -316,10 +312,14 @@ public struct OperationStream {
     return UnsafeRawBufferPointer(start: valueBuffer, count: n)
   }
 
-  /// A recorded op as an operation; its key points into the tape.
-  @inlinable @inline(__always)
-  mutating func replayed(_ rec: TraceTape.Section.Record) -> Operation {
-    Operation(
+  /// The next recorded op; its key points into the tape. Not forced inline: the generated path
+  /// of `next()` stays small where the client loop inlines it (a larger loop body made the
+  /// optimiser call the histogram update out of line).
+  @inlinable
+  mutating func nextReplayed() -> Operation? {
+    guard case .replay(var tape) = source, let rec = tape.next() else { return nil }
+    source = .replay(tape)
+    return Operation(
       kind: rec.kind, key: rec.key,
       value: rec.kind.writesValue
         ? value(length: rec.valueLength) : UnsafeRawBufferPointer(start: nil, count: 0),
