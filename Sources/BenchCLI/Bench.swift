@@ -16,8 +16,6 @@ public enum Bench {
     EngineEntry(BPlusTreeEngine.self), EngineEntry(StagedTreeEngine.self),
   ]
 
-  nonisolated(unsafe) static var engines: [EngineEntry] = builtInEngines
-
   /// Parses the process arguments, runs the command and exits with its status.
   public static func main(engines: [EngineEntry]) -> Never {
     exit(run(Array(CommandLine.arguments.dropFirst()), engines: engines))
@@ -25,7 +23,6 @@ public enum Bench {
 
   /// Runs one command line; returns the exit status (see `ExitStatus`).
   public static func run(_ arguments: [String], engines: [EngineEntry] = builtInEngines) -> Int32 {
-    self.engines = engines
     // compare's own input errors exit 3, so that 2 means a regression there.
     let badInput =
       arguments.first == CompareCommand.configuration.commandName
@@ -45,8 +42,12 @@ public enum Bench {
       return badInput.code
     }
     do {
-      var c = command
-      try c.run()
+      if var c = command as? EngineCommand {
+        try c.run(engines: engines)
+      } else {
+        var c = command
+        try c.run()
+      }
       return ExitStatus.ok.code
     } catch let e as BenchExit {
       return e.code
@@ -67,9 +68,16 @@ public enum Bench {
     FileHandle.standardError.write(Data("bench: warning: \(message)\n".utf8))
   }
 
-  static func entry(named name: String) -> EngineEntry? {
-    engines.first { $0.descriptor.name == name }
-  }
+}
+
+/// A command that works with the registered engines: `Bench.run` hands it the registry it was
+/// given (the built-in engines when run on its own).
+protocol EngineCommand: ParsableCommand {
+  func run(engines: [EngineEntry]) throws
+}
+
+extension EngineCommand {
+  func run() throws { try run(engines: Bench.builtInEngines) }
 }
 
 /// Ends a command with a status after it has printed its own message.

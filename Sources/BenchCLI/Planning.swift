@@ -38,9 +38,9 @@ enum Planner {
 
   /// Checks engines against the registry and the spec (or the trace, whose operations are what
   /// runs); returns the resolved choices.
-  static func engines(for spec: WorkloadSpec, flags: [String], trace: TraceTape? = nil) throws -> [(
-    EngineChoice, EngineEntry
-  )] {
+  static func engines(
+    for spec: WorkloadSpec, flags: [String], trace: TraceTape? = nil, registry: [EngineEntry]
+  ) throws -> [(EngineChoice, EngineEntry)] {
     let ordered: [OpKind] = [.scan, .list]
     let scans =
       trace.map { !$0.kinds.isDisjoint(with: ordered) }
@@ -52,15 +52,15 @@ enum Planner {
     var choices = try flags.map(parseEngineFlag)
     if choices.isEmpty { choices = spec.engines }
     if choices.isEmpty {
-      choices = Bench.engines.filter {
+      choices = registry.filter {
         $0.descriptor.name != "null" && ($0.descriptor.supportsScan || !scans)
       }
       .map { EngineChoice(name: $0.descriptor.name) }
     }
-    let known = Bench.engines.map(\.descriptor.name).joined(separator: ", ")
+    let known = registry.map(\.descriptor.name).joined(separator: ", ")
     return try choices.map { choice in
       let line = choice.line == 0 ? nil : choice.line
-      guard let entry = Bench.entry(named: choice.name) else {
+      guard let entry = registry.first(where: { $0.descriptor.name == choice.name }) else {
         throw SpecError(
           file: spec.file, line: line, field: "engines",
           message: "unknown engine '\(choice.name)' (known: \(known))")

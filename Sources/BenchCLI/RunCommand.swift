@@ -6,7 +6,7 @@ import Report
 import Runner
 import Workload
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: EngineCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
     abstract: "Run a workload file (YAML spec or YCSB properties) and write results/<run>/.")
@@ -55,7 +55,7 @@ struct RunCommand: ParsableCommand {
 
   enum OutputFormat: String, ExpressibleByArgument { case table, ycsb }
 
-  func run() throws {
+  func run(engines registry: [EngineEntry]) throws {
     let readStart = Date()
     let tape = try trace.map { try TraceTape.read(path: $0) }
     if let tape, let trace, !quiet {
@@ -80,7 +80,8 @@ struct RunCommand: ParsableCommand {
       spec.loadThreads = max(tape.load.count, 1)
     }
     let threadList = try threads.map(Planner.threads) ?? spec.threads
-    let engines = try Planner.engines(for: spec, flags: engine, trace: tape)
+    let engines = try Planner.engines(
+      for: spec, flags: engine, trace: tape, registry: registry)
     let cells = try Planner.cells(spec: spec, engines: engines, threads: threadList, trace: tape)
     if verify { return try runVerify(cells) }
     for (name, ms) in spec.allocator.sorted(by: { $0.key < $1.key })
@@ -201,7 +202,7 @@ struct RunCommand: ParsableCommand {
   }
 }
 
-struct ValidateCommand: ParsableCommand {
+struct ValidateCommand: EngineCommand {
   static let configuration = CommandConfiguration(
     commandName: "validate", abstract: "Check a workload file without running it.")
 
@@ -209,9 +210,9 @@ struct ValidateCommand: ParsableCommand {
   @Option(name: .long, help: "Engine, as for run.") var engine: [String] = []
   @Option(name: .customShort("p"), help: "Override, as for run.") var property: [String] = []
 
-  func run() throws {
+  func run(engines registry: [EngineEntry]) throws {
     let spec = try loadWorkload(file, overrides: property)
-    let engines = try Planner.engines(for: spec, flags: engine)
+    let engines = try Planner.engines(for: spec, flags: engine, registry: registry)
     let cells = try Planner.cells(spec: spec, engines: engines, threads: spec.threads, trace: nil)
     let mix = OpKind.allCases.compactMap { k in spec.mix[k].map { "\(k.name) \($0)" } }.joined(
       separator: ", ")
@@ -221,16 +222,16 @@ struct ValidateCommand: ParsableCommand {
   }
 }
 
-struct ListCommand: ParsableCommand {
+struct ListCommand: EngineCommand {
   static let configuration = CommandConfiguration(
     commandName: "list",
     abstract: "Show engines and their variant knobs, key shapes, distributions and workloads.")
 
   @Option(name: .long, help: "Folder of workload files.") var workloads = "workloads"
 
-  func run() throws {
+  func run(engines: [EngineEntry]) throws {
     print("Engines:")
-    for e in Bench.engines {
+    for e in engines {
       let d = e.descriptor
       print(
         "  \(d.name) — \(d.summary)\(d.supportsScan ? "" : " [no scans]")\(d.threadSafe ? " [thread-safe]" : "")"
@@ -242,10 +243,11 @@ struct ListCommand: ParsableCommand {
     print(
       "Key shapes: ycsb (prefix, zero_padding), int64, onode (layout objects | grid), path (depth, fanout, files, name_length); see workloads/README.md"
     )
-    print(
-      "Request distributions: uniform, sequential, zipfian(constant), scrambled_zipfian(constant), latest(constant), hotspot(data_fraction, op_fraction), exponential(percentile, fraction), selfsimilar(skew)"
-    )
-    print("Operations: read, update, insert, delete, scan, rmw")
+    let distributions = RequestDistribution.catalog.map { d in
+      d.name + (d.parameters.isEmpty ? "" : "(\(d.parameters.joined(separator: ", ")))")
+    }
+    print("Request distributions: \(distributions.joined(separator: ", "))")
+    print("Operations: \(OpKind.allCases.map(\.name).joined(separator: ", "))")
     let files = ((try? FileManager.default.contentsOfDirectory(atPath: workloads)) ?? []).filter {
       $0.hasSuffix(".yaml")
     }.sorted()

@@ -63,7 +63,7 @@ public enum ConformanceSuite {
           )
         }
       }
-      // Phases: insert-heavy growth, mixed churn, delete-heavy shrink. Weights in `opNames` order.
+      // Phases: insert-heavy growth, mixed churn, delete-heavy shrink. Weights in `ModelOp` order.
       let phases: [[Int]] = [
         [50, 10, 5, 23, 7, 5], [20, 20, 20, 22, 12, 6], [5, 10, 60, 13, 7, 5],
       ]
@@ -74,21 +74,22 @@ public enum ConformanceSuite {
             UInt8(truncatingIfNeeded: rng.next())
           }
           var r = Int(rng.next() % 100)
-          var op = 0
-          while r >= weights[op] {
-            r -= weights[op]
-            op += 1
+          var index = 0
+          while r >= weights[index] {
+            r -= weights[index]
+            index += 1
           }
+          let op = ModelOp.allCases[index]
           do {
             try key.withUnsafeBytes { k in
               try value.withUnsafeBytes { v in
                 switch op {
-                case 0: try checker.insert(k, v)
-                case 1: try checker.update(k, v)
-                case 2: try checker.remove(k)
-                case 3: try checker.get(k)
-                case 4: try checker.scan(from: k, limit: 1 + Int(rng.next() % 20))
-                default:
+                case .insert: try checker.insert(k, v)
+                case .update: try checker.update(k, v)
+                case .remove: try checker.remove(k)
+                case .get: try checker.get(k)
+                case .scan: try checker.scan(from: k, limit: 1 + Int(rng.next() % 20))
+                case .list:
                   // A prefix of the key, any pool key to start after (or none), a delimiter
                   // among the pool's common bytes (or none).
                   let p = UnsafeRawBufferPointer(
@@ -110,7 +111,7 @@ public enum ConformanceSuite {
           } catch {
             throw Failure(
               description:
-                "\(E.descriptor.name): round \(round) (seed \(c.seed)) phase \(p) op \(i) [\(opNames[op])] key 0x\(key.withUnsafeBytes(hexString)): \(error)"
+                "\(E.descriptor.name): round \(round) (seed \(c.seed)) phase \(p) op \(i) [\(op)] key 0x\(key.withUnsafeBytes(hexString)): \(error)"
             )
           }
         }
@@ -119,7 +120,10 @@ public enum ConformanceSuite {
     }
   }
 
-  static let opNames = ["insert", "update", "remove", "get", "scan", "list"]
+  /// The operations a round draws, in the order of the phase weights.
+  enum ModelOp: CaseIterable {
+    case insert, update, remove, get, scan, list
+  }
 
   /// Readers in parallel, as the `rwlock` wrapper's read lock lets them run: `threads` threads
   /// do gets, scans and listings on a loaded engine and compare each with the model, so an

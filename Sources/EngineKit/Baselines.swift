@@ -32,23 +32,14 @@ public final class HashMapEngine: WritingEngine {
   public init(options: EngineOptions) throws {}
 
   public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
-    guard let v = map[ByteString(key)] else { return false }
-    v.withBytes { value.store($0) }
-    return true
+    map.get(key, into: &value)
   }
 
   public func write(
     _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode
-  ) -> Bool {
-    let k = ByteString(key)
-    guard mode.applies(exists: map[k] != nil) else { return false }
-    map[k] = ByteString(value)
-    return true
-  }
+  ) -> Bool { map.write(key, value, mode) }
 
-  public func remove(_ key: UnsafeRawBufferPointer) -> Bool {
-    map.removeValue(forKey: ByteString(key)) != nil
-  }
+  public func remove(_ key: UnsafeRawBufferPointer) -> Bool { map.remove(key) }
 
   public func scan(
     from key: UnsafeRawBufferPointer, limit: Int,
@@ -71,23 +62,14 @@ public final class SortedMapEngine: WritingEngine {
   public init(options: EngineOptions) throws {}
 
   public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
-    guard let v = map[ByteString(key)] else { return false }
-    v.withBytes { value.store($0) }
-    return true
+    map.get(key, into: &value)
   }
 
   public func write(
     _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode
-  ) -> Bool {
-    let k = ByteString(key)
-    guard mode.applies(exists: map[k] != nil) else { return false }
-    map[k] = ByteString(value)
-    return true
-  }
+  ) -> Bool { map.write(key, value, mode) }
 
-  public func remove(_ key: UnsafeRawBufferPointer) -> Bool {
-    map.removeValue(forKey: ByteString(key)) != nil
-  }
+  public func remove(_ key: UnsafeRawBufferPointer) -> Bool { map.remove(key) }
 
   public func scan(
     from key: UnsafeRawBufferPointer, limit: Int,
@@ -120,5 +102,36 @@ public final class SortedMapEngine: WritingEngine {
       }
       previous = k
     }
+  }
+}
+
+/// The point operations both library baselines share, written once over the maps they wrap
+/// (`Dictionary` and `SortedDictionary` from byte strings to byte strings).
+protocol ByteMap {
+  subscript(key: ByteString) -> ByteString? { get set }
+  @discardableResult mutating func removeValue(forKey key: ByteString) -> ByteString?
+}
+
+extension Dictionary: ByteMap where Key == ByteString, Value == ByteString {}
+extension SortedDictionary: ByteMap where Key == ByteString, Value == ByteString {}
+
+extension ByteMap {
+  func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
+    guard let v = self[ByteString(key)] else { return false }
+    v.withBytes { value.store($0) }
+    return true
+  }
+
+  mutating func write(
+    _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ mode: WriteMode
+  ) -> Bool {
+    let k = ByteString(key)
+    guard mode.applies(exists: self[k] != nil) else { return false }
+    self[k] = ByteString(value)
+    return true
+  }
+
+  mutating func remove(_ key: UnsafeRawBufferPointer) -> Bool {
+    removeValue(forKey: ByteString(key)) != nil
   }
 }

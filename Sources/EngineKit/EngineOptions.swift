@@ -1,14 +1,35 @@
+/// The kinds of keys a workload sends (the names of its key shapes), or `bytes` for keys with no
+/// model (a replayed trace).
+public enum KeyKind: String, Sendable, Hashable, CaseIterable {
+  case bytes, ycsb, int64, onode, path
+}
+
 /// Variant knobs for one engine instance, as written in the workload file (all values as text).
 public struct EngineOptions: Sendable, Equatable, Hashable {
   public var values: [String: String]
-  /// The workload's key shape (`ycsb`, `int64`, `onode`, …), for engines with a native key model:
-  /// the staged tree reads `onode` keys field by field and treats any other key as an object name.
-  /// Not a knob: it is not part of the variant label.
-  public var keyShape: String
+  /// The kind of keys the workload sends, for engines with a native key model: the staged tree
+  /// reads `onode` keys field by field and treats any other key as an object name, and the
+  /// `partitioned` wrapper routes `onode` keys by placement. Not a knob: it is not part of the
+  /// variant label.
+  public var keyKind: KeyKind
 
-  public init(_ values: [String: String] = [:], keyShape: String = "bytes") {
+  public init(_ values: [String: String] = [:], keyKind: KeyKind = .bytes) {
     self.values = values
-    self.keyShape = keyShape
+    self.keyKind = keyKind
+  }
+
+  /// The key kind's name, for code written before `keyKind` (compare `keyKind` instead: a typo
+  /// in a string comparison compiles and silently never matches).
+  @available(*, deprecated, message: "compare keyKind (e.g. keyKind == .onode)")
+  public var keyShape: String { keyKind.rawValue }
+
+  /// Options for a key kind given by name; a name that is no `KeyKind` traps.
+  @available(*, deprecated, message: "use init(_:keyKind:)")
+  public init(_ values: [String: String] = [:], keyShape: String) {
+    guard let kind = KeyKind(rawValue: keyShape) else {
+      preconditionFailure("'\(keyShape)' is not a key kind (\(KeyKind.allCases.map(\.rawValue)))")
+    }
+    self.init(values, keyKind: kind)
   }
 
   /// The value of an integer knob (validated against the descriptor before construction).
@@ -116,6 +137,6 @@ extension EngineDescriptor {
   public static func engineOnly(_ options: EngineOptions) -> EngineOptions {
     EngineOptions(
       options.values.filter { k, _ in !wrapperKnobs.contains { $0.name == k } },
-      keyShape: options.keyShape)
+      keyKind: options.keyKind)
   }
 }

@@ -92,7 +92,7 @@ public final class Partitioned<Inner: IndexEngine>: IndexEngine {
     guard n >= 1 else { throw EngineOptionError(knob: "partitions", message: "must be ≥ 1") }
     let inner = EngineDescriptor.engineOnly(options)
     parts = try (0..<n).map { _ in try RWLocked<Inner>(options: inner) }
-    byPlacement = options.keyShape == "onode"
+    byPlacement = options.keyKind == .onode
   }
 
   @inline(__always) private func part(_ key: UnsafeRawBufferPointer) -> RWLocked<Inner> {

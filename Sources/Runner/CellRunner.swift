@@ -25,31 +25,29 @@ public enum CellRunner {
     let memoryBefore = Allocator.snapshot()
     let engine = try make()
     nonisolated(unsafe) let shared = engine
-    let body: ClientBody = { stream, recorder, value, stop, recording, progress, slot in
-      ClientLoop.run(
-        shared, stream: &stream, recorder: &recorder, value: &value, stop: stop,
-        recording: recording, timer: context.timer, progress: progress, slot: slot)
+    let body: ClientBody = { state, task in
+      ClientLoop.run(shared, state: &state, task: task, timer: context.timer)
     }
     func placement(_ threads: Int) -> PlacementPlan? {
       try? PlacementPlan(plan.placement, threads: threads, topology: .machine)
     }
-    let bulkBody: ClientBody = { _, recorder, _, _, _, progress, slot in
+    let bulkBody: ClientBody = { state, task in
       let timer = context.timer
       let t0 = timer.now()
       let loaded = shared.bulkLoad(sorted!)
       let t1 = timer.now()
-      recorder.recordBatch(
+      state.recorder.recordBatch(
         .insert, count: UInt64(sorted!.count), failed: UInt64(sorted!.count - loaded),
         nanoseconds: timer.nanoseconds(t1 &- t0), at: t1)
-      progress.store(slot, UInt64(sorted!.count))
+      task.progress.store(task.slot, UInt64(sorted!.count))
       return false
     }
+    let loadSettings = PhaseSettings(
+      phase: .load, label: label, operations: loadStreams.map { _ in .max },
+      interval: spec.interval, sampleEvery: spec.latencySampling,
+      placement: placement(loadStreams.count))
     var load = PhaseRunner.measure(
-      phase: .load, label: label, states: loadStates, operations: loadStreams.map { _ in .max },
-      duration: nil,
-      warmup: .none, interval: spec.interval, context: context,
-      sampleEvery: spec.latencySampling,
-      placement: placement(loadStreams.count), body: sorted == nil ? body : bulkBody)
+      loadSettings, states: loadStates, context: context, body: sorted == nil ? body : bulkBody)
     load.memoryBefore = memoryBefore
     // Engine stats may walk the whole structure: take them once per phase.
     let loaded = engine.stats
@@ -57,16 +55,15 @@ public enum CellRunner {
     var result = CellResult(plan: plan, load: load, run: nil, engineStats: loaded)
     guard !load.interrupted, !runStreams.isEmpty else { return result }
     let n = runStreams.count
-    let operations: [UInt64] =
+    let operations =
       plan.trace != nil || spec.operations == nil
-      ? Array(repeating: .max, count: n)
-      : (0..<n).map { UInt64(spec.operations! / n + ($0 < spec.operations! % n ? 1 : 0)) }
-    result.run = PhaseRunner.measure(
-      phase: .run, label: label, states: runStates, operations: operations,
+      ? Array(repeating: .max, count: n) : ThreadSplit.budgets(spec.operations!, threads: n)
+    let runSettings = PhaseSettings(
+      phase: .run, label: label, operations: operations,
       duration: plan.trace == nil ? spec.duration : nil,
-      warmup: plan.trace == nil ? spec.warmup : .none, interval: spec.interval, context: context,
-      target: plan.target, sampleEvery: spec.latencySampling,
-      placement: placement(n), body: body)
+      warmup: plan.trace == nil ? spec.warmup : .none, interval: spec.interval,
+      target: plan.target, sampleEvery: spec.latencySampling, placement: placement(n))
+    result.run = PhaseRunner.measure(runSettings, states: runStates, context: context, body: body)
     result.engineStats = engine.stats
     result.run?.keys = result.engineStats.keys
     withExtendedLifetime(sorted) {}
@@ -99,19 +96,19 @@ public enum CellRunner {
       } : []
     if spec.pregenerate {
       let keyLength = spec.keyShape.maximumLength
-      func share(_ total: Int, _ i: Int, _ n: Int) -> Int { total / n + (i < total % n ? 1 : 0) }
       var warm = 0
       if case .operations(let w) = spec.warmup { warm = w }
       if !spec.bulkLoad {
         load = load.indices.map { t in
-          let records = spec.loadRange.count
-          let n = records * (t + 1) / load.count - records * t / load.count
+          let n = ThreadSplit.part(of: spec.loadRange, thread: t, threads: load.count).count
           let section = TraceTape.Section(pregenerating: n, of: &load[t], keyLength: keyLength)
           return OperationStream(replaying: section, spec: spec, phase: .load, thread: t)
         }
       }
       run = run.indices.map { t in
-        let n = share(warm, t, run.count) + share(spec.operations ?? 0, t, run.count)
+        let n =
+          ThreadSplit.share(of: warm, thread: t, threads: run.count)
+          + ThreadSplit.share(of: spec.operations ?? 0, thread: t, threads: run.count)
         let section = TraceTape.Section(pregenerating: n, of: &run[t], keyLength: keyLength)
         return OperationStream(replaying: section, spec: spec, phase: .run, thread: t)
       }
@@ -134,36 +131,11 @@ public struct EngineEntry: Sendable {
     self.init(
       descriptor: E.descriptor,
       measure: { plan, context in
-        let options = plan.engineOptions
-        let inner = EngineDescriptor.engineOnly(options)
-        switch plan.wrapper {
-        case .none, .olc:
-          return try CellRunner.run(
-            { try E(options: plan.nativeOptions) }, plan: plan, context: context)
-        case .rwlock:
-          return try CellRunner.run(
-            { try RWLocked<E>(options: inner) }, plan: plan, context: context)
-        case .partitioned:
-          return try CellRunner.run(
-            { try Partitioned<E>(options: options) }, plan: plan, context: context)
-        }
+        try plan.visit(E.self, CellMeasurement(plan: plan, context: context))
       },
       verify: { plan, checkEveryOp in
-        // The same wrapper as the measured cell, so routing and merged scans are checked too.
-        let options = plan.engineOptions
-        let every = checkEveryOp ? 1 : 0
-        switch plan.wrapper {
-        case .none, .olc:
-          return try Verifier.run(
-            { try E(options: plan.nativeOptions) }, plan: plan, checkInvariantsEvery: every)
-        case .rwlock:
-          return try Verifier.run(
-            { try RWLocked<E>(options: EngineDescriptor.engineOnly(options)) }, plan: plan,
-            checkInvariantsEvery: every)
-        case .partitioned:
-          return try Verifier.run(
-            { try Partitioned<E>(options: options) }, plan: plan, checkInvariantsEvery: every)
-        }
+        try plan.visit(
+          E.self, CellVerification(plan: plan, checkInvariantsEvery: checkEveryOp ? 1 : 0))
       })
   }
 

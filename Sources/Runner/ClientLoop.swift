@@ -25,9 +25,21 @@ public struct StopRule: Sendable {
 /// registered engine gets its own specialised copy: between the two timestamps there is only the
 /// engine call.
 public enum ClientLoop {
-  /// Runs ops until `stop`; returns true if it stopped because of an interrupt.
-  @inlinable
+  /// Runs ops from `state.stream` as `task` says; returns true if it stopped because of an
+  /// interrupt.
+  @inlinable @inline(__always)
   public static func run<E: IndexEngine>(
+    _ engine: E, state: inout ClientState, task: ClientTask, timer: CycleTimer
+  ) -> Bool {
+    run(
+      engine, stream: &state.stream, recorder: &state.recorder, value: &state.value,
+      stop: task.stop, recording: task.recording, timer: timer, progress: task.progress,
+      slot: task.slot)
+  }
+
+  /// The loop itself, over the parts of the state.
+  @inlinable
+  static func run<E: IndexEngine>(
     _ engine: E, stream: inout OperationStream, recorder: inout Recorder, value: inout ValueBuffer,
     stop: StopRule, recording: Bool, timer: CycleTimer, progress: SharedCounters, slot: Int
   ) -> Bool {

@@ -39,7 +39,7 @@ public struct CellPlan: Sendable {
 
   /// The engine's options as written, with the workload's key shape (traces replay as bytes).
   public var engineOptions: EngineOptions {
-    EngineOptions(engine.options, keyShape: trace == nil ? spec.keyShape.label : "bytes")
+    EngineOptions(engine.options, keyKind: trace == nil ? spec.keyShape.kind : .bytes)
   }
 
   /// The options an engine that runs unwrapped is built with: its own knobs, plus

@@ -370,10 +370,7 @@ struct SpecReader {
     return mix.filter { $0.value > 0 }
   }
 
-  static let distributionNames = [
-    "uniform", "sequential", "zipfian", "scrambled_zipfian", "latest", "hotspot", "exponential",
-    "selfsimilar",
-  ]
+  static var distributionNames: [String] { RequestDistribution.catalog.map(\.name) }
 
   func distribution(_ n: SpecNode) throws -> RequestDistribution {
     let field = "request_distribution"

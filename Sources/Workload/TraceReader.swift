@@ -4,9 +4,9 @@ import Foundation
 /// Reads trace files. Two interchangeable forms, recognised by content:
 ///
 /// - CSV: header `phase,thread,op,key_hex,value_size,scan_length`, one op per line (LF or CRLF).
-/// - Binary: magic `TBTRACE1`, then per op: phase u8 (0 load, 1 run), op u8 (`OpKind` raw value),
-///   thread u16, key length u32, value size u32, scan length u32 (all little-endian), then the
-///   key bytes.
+/// - Binary: magic `TBTRACE1`, then per op a `TraceFileRecordHeader` — phase u8 (0 load, 1 run),
+///   op u8 (`OpKind` raw value), thread u16, key length u32, value size u32, scan length u32 (all
+///   little-endian) — then the key bytes.
 ///
 /// Every field is range-checked (`Limits`); a bad record is a `SpecError` naming the record (or
 /// line) and the fix. The file is streamed through a fixed buffer twice: once to size each
@@ -82,32 +82,31 @@ struct TraceReader {
   func readBinary(_ file: inout ChunkedFile, _ body: (Record, Int) throws -> Void) throws {
     var index = 0
     while true {
-      let available = file.fill(16)
+      let headerSize = TraceFileRecordHeader.size
+      let available = file.fill(headerSize)
       if available == 0 { return }
-      guard available >= 16 else {
+      guard available >= headerSize else {
         throw damaged(index, "truncated record header; the trace is damaged")
       }
-      let b = file.bytes
-      let phase = b.load(as: UInt8.self)
-      guard phase <= 1, let kind = OpKind(rawValue: Int(b.load(fromByteOffset: 1, as: UInt8.self)))
-      else { throw damaged(index, "bad phase or op byte; the trace is damaged") }
-      let thread = Int(UInt16(littleEndian: b.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-      func u32(_ at: Int) -> Int {
-        Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+      let header = TraceFileRecordHeader(decoding: file.bytes)
+      guard let (phase, kind) = header.decoded else {
+        throw damaged(index, "bad phase or op byte; the trace is damaged")
       }
-      let (kl, vl, sl) = (u32(4), u32(8), u32(12))
+      let (thread, kl, vl, sl) = (
+        header.thread, header.keyLength, header.valueSize, header.scanLength
+      )
       try check(thread: thread, kind: kind, key: kl, value: vl, scan: sl) { field, why in
         damaged(index, "\(field) \(why)")
       }
-      guard file.fill(16 + kl) >= 16 + kl else {
+      guard file.fill(headerSize + kl) >= headerSize + kl else {
         throw damaged(index, "truncated key; the trace is damaged")
       }
       let record = Record(
-        phase: phase == 0 ? .load : .run, thread: thread, kind: kind,
-        key: UnsafeRawBufferPointer(start: file.bytes + 16, count: kl), valueLength: vl,
+        phase: phase, thread: thread, kind: kind,
+        key: UnsafeRawBufferPointer(start: file.bytes + headerSize, count: kl), valueLength: vl,
         scanLength: sl)
       try body(record, index)
-      file.consume(16 + kl)
+      file.consume(TraceFileRecordHeader.size + kl)
       index += 1
     }
   }

@@ -7,11 +7,10 @@ import Foundation
 /// and its delimiter byte as the value size. Read from a trace file (`TraceReader`; the formats
 /// are described there) or filled from a generated stream (`pregenerate`).
 public final class TraceTape: Sendable {
-  /// One thread's operations of one phase in one block of raw memory, packed as op u8, key
-  /// length u32, value size u32, scan length u32, key bytes. Sized before it is filled, so
-  /// building one never copies.
+  /// One thread's operations of one phase in one block of raw memory, each record a
+  /// `SectionRecordHeader` then the key bytes. Sized before it is filled, so building one never
+  /// copies.
   public final class Section: @unchecked Sendable {
-    static let headerSize = 13
     @usableFromInline let bytes: UnsafeMutableRawPointer
     let capacity: Int
     public let used: Int
@@ -31,7 +30,7 @@ public final class TraceTape: Sendable {
     deinit { bytes.deallocate() }
 
     /// Bytes one record takes in a section.
-    public static func size(keyLength: Int) -> Int { headerSize + keyLength }
+    public static func size(keyLength: Int) -> Int { SectionRecordHeader.size + keyLength }
 
     /// Packs records into memory sized up front (a value, so filling it needs no exclusivity
     /// checks); `Section(writer)` then owns the memory.
@@ -53,13 +52,11 @@ public final class TraceTape: Sendable {
       ) {
         precondition(
           used + Section.size(keyLength: key.count) <= capacity, "trace section overflow")
-        let p = bytes + used
-        p.storeBytes(of: UInt8(kind.rawValue), as: UInt8.self)
-        p.storeBytes(of: UInt32(key.count).littleEndian, toByteOffset: 1, as: UInt32.self)
-        p.storeBytes(of: UInt32(valueLength).littleEndian, toByteOffset: 5, as: UInt32.self)
-        p.storeBytes(of: UInt32(scanLength).littleEndian, toByteOffset: 9, as: UInt32.self)
+        SectionRecordHeader.write(
+          to: bytes + used, kind: kind, keyLength: key.count, valueLength: valueLength,
+          scanLength: scanLength)
         if let base = key.baseAddress {
-          (p + Section.headerSize).copyMemory(from: base, byteCount: key.count)
+          (bytes + used + SectionRecordHeader.size).copyMemory(from: base, byteCount: key.count)
         }
         used += Section.size(keyLength: key.count)
         count += 1
@@ -85,19 +82,47 @@ public final class TraceTape: Sendable {
       }
     }
 
-    /// The record at `offset` (0, then each record's `next`); nil past the last. Records were
-    /// validated when they were appended.
+    /// A reader of the records from the first (validated when they were appended); the section
+    /// must outlive it.
+    @usableFromInline var cursor: Cursor { cursor(at: 0) }
+
     @inlinable @inline(__always)
-    func record(at offset: Int) -> Record? {
-      guard offset < used else { return nil }
-      let p = UnsafeRawPointer(bytes + offset)
-      let kind = OpKind(rawValue: Int(p.load(as: UInt8.self))).unsafelyUnwrapped
-      let keyLength = Int(p.loadUnaligned(fromByteOffset: 1, as: UInt32.self).littleEndian)
-      let value = Int(p.loadUnaligned(fromByteOffset: 5, as: UInt32.self).littleEndian)
-      let scan = Int(p.loadUnaligned(fromByteOffset: 9, as: UInt32.self).littleEndian)
-      return Record(
-        kind: kind, key: UnsafeRawBufferPointer(start: p + 13, count: keyLength),
-        valueLength: value, scanLength: scan, next: offset &+ 13 &+ keyLength)
+    func cursor(at offset: Int) -> Cursor {
+      Cursor(bytes: UnsafeRawPointer(bytes), used: used, offset: offset)
+    }
+
+    /// Reads a section's records in order, in place. Holds no reference (so copying or
+    /// advancing it costs no reference counting): whoever holds the cursor keeps the section.
+    @usableFromInline struct Cursor {
+      @usableFromInline let bytes: UnsafeRawPointer
+      @usableFromInline let used: Int
+      @usableFromInline var offset: Int
+      @inlinable init(bytes: UnsafeRawPointer, used: Int, offset: Int) {
+        self.bytes = bytes
+        self.used = used
+        self.offset = offset
+      }
+
+      /// The record at the cursor, or nil past the last.
+      @inlinable @inline(__always)
+      func record() -> Record? {
+        guard offset < used else { return nil }
+        let header = SectionRecordHeader(bytes + offset)
+        let keyLength = header.keyLength
+        return Record(
+          kind: header.kind,
+          key: UnsafeRawBufferPointer(start: header.keyStart, count: keyLength),
+          valueLength: header.valueLength, scanLength: header.scanLength,
+          next: offset &+ SectionRecordHeader.size &+ keyLength)
+      }
+
+      /// The record at the cursor, moving past it; nil past the last.
+      @inlinable @inline(__always)
+      mutating func next() -> Record? {
+        guard let r = record() else { return nil }
+        offset = r.next
+        return r
+      }
     }
   }
 

@@ -18,17 +18,10 @@ public struct TraceWriter {
       written += 1
       switch format {
       case .binary:
-        var header = [UInt8](repeating: 0, count: 16)
-        header[0] = phase == .load ? 0 : 1
-        header[1] = UInt8(op.kind.rawValue)
-        header.withUnsafeMutableBytes { h in
-          h.storeBytes(of: UInt16(thread).littleEndian, toByteOffset: 2, as: UInt16.self)
-          h.storeBytes(of: UInt32(op.key.count).littleEndian, toByteOffset: 4, as: UInt32.self)
-          h.storeBytes(
-            of: UInt32(op.recordedValueSize).littleEndian, toByteOffset: 8, as: UInt32.self)
-          h.storeBytes(of: UInt32(op.scanLength).littleEndian, toByteOffset: 12, as: UInt32.self)
-        }
-        try out.write(header)
+        let header = TraceFileRecordHeader(
+          phase: phase, kind: op.kind, thread: thread, keyLength: op.key.count,
+          valueSize: op.recordedValueSize, scanLength: op.scanLength)
+        try out.write(header.bytes)
         try out.write(op.key)
       case .csv:
         try out.write(
@@ -44,7 +37,7 @@ public struct TraceWriter {
       }
       for t in 0..<runThreads {
         var s = OperationStream(spec: spec, phase: .run, thread: t, threads: runThreads)
-        let share = runOperations / runThreads + (t < runOperations % runThreads ? 1 : 0)
+        let share = ThreadSplit.share(of: runOperations, thread: t, threads: runThreads)
         for _ in 0..<share { try emit(.run, t, s.next()!) }
       }
       try out.commit()

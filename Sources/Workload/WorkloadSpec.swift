@@ -1,3 +1,5 @@
+import EngineKit
+
 /// Operation types, in YCSB's vocabulary (`rmw` = read-modify-write).
 public enum OpKind: Int, CaseIterable, Codable, Sendable {
   case read, update, insert, delete, scan, rmw, list
@@ -29,6 +31,17 @@ public enum Phase: String, Codable, Sendable, CaseIterable {
 }
 
 /// How request keys are chosen among the existing records.
+extension RequestDistribution {
+  /// Every distribution a spec can name, with its parameters: the one list the spec reader's
+  /// errors and `bench list` show.
+  public static let catalog: [(name: String, parameters: [String])] = [
+    ("uniform", []), ("sequential", []), ("zipfian", ["constant"]),
+    ("scrambled_zipfian", ["constant"]), ("latest", ["constant"]),
+    ("hotspot", ["data_fraction", "op_fraction"]), ("exponential", ["percentile", "fraction"]),
+    ("selfsimilar", ["skew"]),
+  ]
+}
+
 public enum RequestDistribution: Codable, Sendable, Equatable {
   case uniform
   case sequential
@@ -64,14 +77,17 @@ public enum KeyShape: Codable, Sendable, Equatable {
   /// File-system / object-store paths from a generated directory tree.
   case path(PathShape)
 
-  public var label: String {
+  /// The shape's kind, as engines see it.
+  public var kind: KeyKind {
     switch self {
-    case .ycsb: return "ycsb"
-    case .int64: return "int64"
-    case .onode: return "onode"
-    case .path: return "path"
+    case .ycsb: return .ycsb
+    case .int64: return .int64
+    case .onode: return .onode
+    case .path: return .path
     }
   }
+
+  public var label: String { kind.rawValue }
 
   /// A lower estimate of the mean key length, for sizing checks.
   public var typicalLength: Int {

@@ -51,7 +51,7 @@ final class ForgetfulEngine: ProbeEngine {
         }
       }
     }
-    let options = EngineOptions(["partitions": "3"], keyShape: "onode")
+    let options = EngineOptions(["partitions": "3"], keyKind: .onode)
     var c = ConformanceSuite.Configuration()
     c.keys = keys
     try ConformanceSuite.check(
