@@ -121,6 +121,7 @@ struct RunCommand: EngineCommand {
     }
     if plot { _ = try Plotter.draw([writer.directory], out: nil) }
     if interrupted { throw BenchExit(code: ExitStatus.interrupted.code) }
+    if spec.dataIntegrity { try runVerify(cells) }
   }
 
   /// Measures the cells in order (and the open-loop sweeps `target: auto` adds), writing each

@@ -185,7 +185,7 @@ struct SpecReader {
     "request_distribution", "insert_order", "keys", "value_size", "scan_length", "list", "engines",
     "repeats", "seed", "allocator", "latency_sampling", "placement",
     "interval", "percentiles", "target", "update_value_size", "insert_start", "insert_count",
-    "pregenerate",
+    "pregenerate", "data_integrity",
   ]
 
   func read(_ root: SpecNode, defaultName: String) throws -> WorkloadSpec {
@@ -276,6 +276,7 @@ struct SpecReader {
       spec.latencySampling = try int(n, "latency_sampling", min: 1)
     }
     if let n = f.take("pregenerate") { spec.pregenerate = try bool(n, "pregenerate") }
+    if let n = f.take("data_integrity") { spec.dataIntegrity = try bool(n, "data_integrity") }
     if let n = f.take("allocator") { spec.allocator = try allocator(n) }
     if let n = f.take("interval") { spec.interval = try double(n, "interval", in: 0.01...3600) }
     if let n = f.take("percentiles") {

@@ -246,6 +246,9 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
   /// before its timer starts and replayed from there, so throughput counts the engine alone,
   /// like a peer's loop over keys already in memory.
   public var pregenerate = false
+  /// `data_integrity: true` (YCSB's `dataintegrity=true`): after the run, every cell's
+  /// operations are checked against the reference model, values included, as `--verify` does.
+  public var dataIntegrity = false
   /// jemalloc settings applied before the first cell (`allocator: {dirty_decay_ms: …}`), by
   /// mallctl name without the `arenas.` prefix.
   public var allocator: [String: Int] = [:]

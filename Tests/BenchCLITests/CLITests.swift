@@ -88,6 +88,23 @@ import Testing
     #expect(Bench.run(["run", "--trace", trace, "--engine", "sortedmap", "--verify"]) == 0)
   }
 
+  /// YCSB's dataintegrity=true: the run is measured, then every cell is checked against the
+  /// reference model, values included.
+  @Test func dataIntegrityVerifiesEveryCellAfterTheRun() throws {
+    let props = write(
+      "recordcount=300\noperationcount=600\nreadproportion=0.5\nupdateproportion=0.5\ndataintegrity=true\n",
+      "integrity")
+    let r = try BenchProcess.run(
+      [
+        "run", props, "--engine", "sortedmap", "--engine", "art", "--quiet", "--out",
+        scratch + "di",
+      ],
+      scratch: scratch)
+    #expect(r.status == 0, "\(r.err)")
+    #expect(r.out.contains("verify sortedmap") && r.out.contains("verify art"))
+    #expect(r.out.components(separatedBy: ": OK (").count == 3)
+  }
+
   /// Ctrl-C: the real binary stops, keeps what it measured, marks run.json interrupted, exits 130.
   @Test func interruptKeepsPartialResults() throws {
     let binary = Bundle.main.bundleURL.appendingPathComponent("bench")
