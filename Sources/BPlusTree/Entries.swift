@@ -38,7 +38,7 @@ extension Tree {
     var at = end(n)
     for i in 0..<page.count {
       let size = page.cellSize(i) - 2
-      (scratch + at).copyMemory(from: page.cell(i), byteCount: size)
+      copyBytes(scratch + at, page.cell(i), size)
       offsets[n + i] = Int32(at)
       at += size
     }
