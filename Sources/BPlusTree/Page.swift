@@ -163,7 +163,7 @@ struct Page: CellSearch {
   /// Bytes of cell `i`, slot included.
   func cellSize(_ i: Int) -> Int {
     let o = slot(i)
-    return isLeaf ? 6 + u16(o) + u16(o + 2) : 8 + u16(o)
+    return isLeaf ? 6 &+ u16(o) &+ u16(o &+ 2) : 8 &+ u16(o)
   }
   /// The address of cell `i`'s bytes.
   func cell(_ i: Int) -> UnsafeRawPointer { UnsafeRawPointer(p + slot(i)) }
@@ -173,27 +173,31 @@ struct Page: CellSearch {
   func insertCell(
     at index: Int, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?, child: UInt32 = 0
   ) {
+    // Offsets and sizes are bounded by the page (the caller checked the fit): unchecked
+    // arithmetic, and the slot shift only when there are slots after `index`.
     let leaf = isLeaf
-    let size = Page.cellSize(leaf: leaf, key: key.count, value: value?.count ?? 0) - 2
-    let o = freeEnd - size
-    set16(o, key.count)
-    var body = o + 6
+    let k = key.count
+    let v = leaf ? value.unsafelyUnwrapped.count : 0
+    let size = leaf ? 4 &+ k &+ v : 6 &+ k
+    let o = freeEnd &- size
+    set16(o, k)
+    var body = o &+ 6
     if leaf {
-      set16(o + 2, value!.count)
-      body = o + 4
+      set16(o &+ 2, v)
+      body = o &+ 4
     } else {
-      p.storeBytes(of: child, toByteOffset: o + 2, as: UInt32.self)
+      p.storeBytes(of: child, toByteOffset: o &+ 2, as: UInt32.self)
     }
-    if key.count > 0 { copyBytes(p + body, key.baseAddress!, key.count) }
-    if leaf, let v = value, v.count > 0 { copyBytes(p + body + key.count, v.baseAddress!, v.count) }
+    if k > 0 { copyBytes(p + body, key.baseAddress!, k) }
+    if v > 0 { copyBytes(p + (body &+ k), value.unsafelyUnwrapped.baseAddress!, v) }
     let slots = p + Page.header
     let n = count
-    memmove(slots + 2 * (index + 1), slots + 2 * index, 2 * (n - index))
-    set16(Page.header + 2 * index, o)
-    count = n + 1
+    if index < n { memmove(slots + 2 &* (index &+ 1), slots + 2 &* index, 2 &* (n &- index)) }
+    set16(Page.header &+ 2 &* index, o)
+    count = n &+ 1
     freeEnd = o
-    freeStart += 2
-    live += size + 2
+    freeStart = freeStart &+ 2
+    live = live &+ size &+ 2
   }
 
   /// Drops cell `index` (its slot; the bytes become garbage until compaction).
@@ -225,14 +229,14 @@ struct Page: CellSearch {
 
   /// Appends a cell image of `size` bytes (same format as a cell) as the last cell.
   func appendImage(_ image: UnsafeRawPointer, _ size: Int) {
-    let o = freeEnd - size
+    let o = freeEnd &- size
     copyBytes(p + o, image, size)
     let n = count
-    set16(Page.header + 2 * n, o)
-    count = n + 1
-    freeStart += 2
+    set16(Page.header &+ 2 &* n, o)
+    count = n &+ 1
+    freeStart = freeStart &+ 2
     freeEnd = o
-    live += size + 2
+    live = live &+ size &+ 2
   }
 
   /// Contiguous free bytes between the slots and the cells.
