@@ -144,15 +144,17 @@ public final class BPlusTreeEngine: WritingEngine {
       return (page.id, page.lowerBound(key).index)
     }
     var n = 0
+    // A leaf at a time: its page, count and right link are loaded once.
     while n < limit && leaf != 0 {
       let page = tree.page(leaf)
-      guard index < page.count else {
-        (leaf, index) = (page.right, 0)
-        continue
+      let end = page.count
+      let stop = limit - n < end - index ? index + (limit - n) : end
+      while index < stop {
+        n &+= 1
+        if !visit(page.key(index, keyStart: 4), page.value(index)) { return n }
+        index &+= 1
       }
-      n += 1
-      if !visit(page.key(index), page.value(index)) { break }
-      index += 1
+      (leaf, index) = (page.right, 0)
     }
     return n
   }

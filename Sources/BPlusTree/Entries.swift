@@ -37,10 +37,10 @@ extension Tree {
     if n == 0 { gatheredLeaves = page.isLeaf }
     var at = end(n)
     for i in 0..<page.count {
-      let size = page.cellSize(i) - 2
-      (scratch + at).copyMemory(from: page.cell(i), byteCount: size)
-      offsets[n + i] = Int32(at)
-      at += size
+      let size = page.cellSize(i) &- 2
+      copyBytes(scratch + at, page.cell(i), size)
+      offsets[n &+ i] = Int32(truncatingIfNeeded: at)
+      at &+= size
     }
     return n + page.count
   }

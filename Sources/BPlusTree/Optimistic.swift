@@ -136,9 +136,11 @@ extension Tree {
     }
   }
 
-  /// The optimistic scan: entries are copied and validated one by one, leaves followed through
-  /// their right links with lock coupling; after a conflict the walk restarts from the root just
-  /// past the last visited key.
+  /// The optimistic scan, a leaf at a time: each leaf's live bytes are copied into the
+  /// thread's page buffer (with `copy_on_read` the reader's page copy already is one) and
+  /// validated once, then its entries are visited from the copy; leaves are followed through
+  /// their right links with lock coupling. After a conflict the walk restarts from the root just
+  /// past the last visited key (recorded when the scan leaves a leaf).
   func optimisticScan(
     from key: UnsafeRawBufferPointer, limit: Int,
     _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
@@ -146,36 +148,63 @@ extension Tree {
     guard limit > 0 else { return 0 }
     return readerScratch.use { s in
       let c = s.cursor
+      let buffer = s.page.unsafelyUnwrapped
+      let copy = copyOnRead ? buffer : nil
       var n = 0
       c.begin()
       return attempt { () -> Int? in
         let bound = c.bound(key)
-        guard var at = optimisticDescend(bound, s.page) else { return nil }
+        guard var at = optimisticDescend(bound, copy) else { return nil }
         var i = at.view.lowerBound(bound).index
         while true {
-          if i < at.view.count {
-            c.copy(at.view.key(i), at.view.value(i))
-            hook(.scan)
-            guard VersionLatch.validate(at.page.version, at.version) else { return nil }
-            n += 1
-            let go = visit(c.key, c.value)
-            c.visited()
+          if copy == nil { snapshot(at.page, into: buffer) }
+          hook(.scan)
+          guard VersionLatch.validate(at.page.version, at.version) else { return nil }
+          // A validated copy: a consistent page, read without clamping.
+          let leaf = Page(buffer)
+          let end = leaf.count
+          if i < end {
+            let stop = limit - n < end - i ? i + (limit - n) : end
+            var go = true
+            var j = i
+            while j < stop {
+              let o = leaf.slot(j)
+              let k = Int(buffer.loadUnaligned(fromByteOffset: o, as: UInt16.self))
+              let v = Int(buffer.loadUnaligned(fromByteOffset: o &+ 2, as: UInt16.self))
+              go = visit(
+                UnsafeRawBufferPointer(start: buffer + (o &+ 4), count: k),
+                UnsafeRawBufferPointer(start: buffer + (o &+ 4 &+ k), count: v))
+              j &+= 1
+              if !go { break }
+            }
+            n += j - i
             if !go || n == limit { return n }
-            i += 1
-            continue
+            // Leaving the leaf: its last key is where a restart resumes.
+            c.copy(leaf.key(end - 1, keyStart: 4), UnsafeRawBufferPointer(start: nil, count: 0))
+            c.visited()
           }
-          let right = at.view.right
-          guard right != 0 else {
-            return VersionLatch.validate(at.page.version, at.version) ? n : nil
-          }
+          let right = leaf.right
+          guard right != 0 else { return n }
           guard let q = published(right), let w = VersionLatch.readLock(q.version),
             VersionLatch.validate(at.page.version, at.version)
           else { return nil }
-          at = (q, w, view(q, s.page), at.level)
+          at = (q, w, view(q, copy), at.level)
           i = 0
         }
       }
     }
+  }
+
+  /// Copies a leaf's header and slots and its cell area (not the free gap between them) into
+  /// `buffer`, bounds clamped to the page: what is copied is trusted only once the leaf's version
+  /// validates.
+  @inline(__always) private func snapshot(_ page: Page, into buffer: UnsafeMutableRawPointer) {
+    let size = pageSize
+    let p = page.p
+    let start = min(Int(p.loadUnaligned(fromByteOffset: 4, as: UInt32.self)), size)
+    let end = max(min(Int(p.loadUnaligned(fromByteOffset: 8, as: UInt32.self)), size), start)
+    buffer.copyMemory(from: p, byteCount: start)
+    (buffer + end).copyMemory(from: p + end, byteCount: size - end)
   }
 
   /// Where a test hook runs: just before an optimistic reader validates what it read.

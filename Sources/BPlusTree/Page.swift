@@ -120,7 +120,7 @@ struct Page: CellSearch {
     return o == 0 ? nil : UnsafeRawBufferPointer(start: p + o, count: u16(42))
   }
 
-  @inline(__always) func slot(_ i: Int) -> Int { u16(Page.header + 2 * i) }
+  @inline(__always) func slot(_ i: Int) -> Int { u16(Page.header &+ 2 &* i) }
 
   /// The key of cell `i`.
   @inline(__always) func key(_ i: Int) -> UnsafeRawBufferPointer {
@@ -128,10 +128,21 @@ struct Page: CellSearch {
     let n = u16(o)
     return UnsafeRawBufferPointer(start: p + o + (isLeaf ? 4 : 6), count: n)
   }
+  /// Where a cell's key starts after its offset: 4 on leaves, 6 on interior pages.
+  @inline(__always) var keyStart: Int { isLeaf ? 4 : 6 }
+  @inline(__always) func key(_ i: Int, keyStart: Int) -> UnsafeRawBufferPointer {
+    let o = slot(i)
+    return UnsafeRawBufferPointer(start: p + (o &+ keyStart), count: u16(o))
+  }
+  @inline(__always) func key8(_ i: Int, keyStart: Int) -> UInt64? {
+    let o = slot(i)
+    guard u16(o) == 8 else { return nil }
+    return UInt64(bigEndian: p.loadUnaligned(fromByteOffset: o &+ keyStart, as: UInt64.self))
+  }
   /// The value of leaf cell `i`.
   @inline(__always) func value(_ i: Int) -> UnsafeRawBufferPointer {
     let o = slot(i)
-    return UnsafeRawBufferPointer(start: p + o + 4 + u16(o), count: u16(o + 2))
+    return UnsafeRawBufferPointer(start: p + (o &+ 4 &+ u16(o)), count: u16(o &+ 2))
   }
   /// The child left of interior cell `i`; `count` names the rightmost child.
   @inline(__always) func child(at i: Int) -> UInt32 {
@@ -152,7 +163,7 @@ struct Page: CellSearch {
   /// Bytes of cell `i`, slot included.
   func cellSize(_ i: Int) -> Int {
     let o = slot(i)
-    return isLeaf ? 6 + u16(o) + u16(o + 2) : 8 + u16(o)
+    return isLeaf ? 6 &+ u16(o) &+ u16(o &+ 2) : 8 &+ u16(o)
   }
   /// The address of cell `i`'s bytes.
   func cell(_ i: Int) -> UnsafeRawPointer { UnsafeRawPointer(p + slot(i)) }
@@ -162,29 +173,31 @@ struct Page: CellSearch {
   func insertCell(
     at index: Int, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?, child: UInt32 = 0
   ) {
+    // Offsets and sizes are bounded by the page (the caller checked the fit): unchecked
+    // arithmetic, and the slot shift only when there are slots after `index`.
     let leaf = isLeaf
-    let size = Page.cellSize(leaf: leaf, key: key.count, value: value?.count ?? 0) - 2
-    let o = freeEnd - size
-    set16(o, key.count)
-    var body = o + 6
+    let k = key.count
+    let v = leaf ? value.unsafelyUnwrapped.count : 0
+    let size = leaf ? 4 &+ k &+ v : 6 &+ k
+    let o = freeEnd &- size
+    set16(o, k)
+    var body = o &+ 6
     if leaf {
-      set16(o + 2, value!.count)
-      body = o + 4
+      set16(o &+ 2, v)
+      body = o &+ 4
     } else {
-      p.storeBytes(of: child, toByteOffset: o + 2, as: UInt32.self)
+      p.storeBytes(of: child, toByteOffset: o &+ 2, as: UInt32.self)
     }
-    if key.count > 0 { (p + body).copyMemory(from: key.baseAddress!, byteCount: key.count) }
-    if leaf, let v = value, v.count > 0 {
-      (p + body + key.count).copyMemory(from: v.baseAddress!, byteCount: v.count)
-    }
+    if k > 0 { copyBytes(p + body, key.baseAddress!, k) }
+    if v > 0 { copyBytes(p + (body &+ k), value.unsafelyUnwrapped.baseAddress!, v) }
     let slots = p + Page.header
     let n = count
-    memmove(slots + 2 * (index + 1), slots + 2 * index, 2 * (n - index))
-    set16(Page.header + 2 * index, o)
-    count = n + 1
+    if index < n { memmove(slots + 2 &* (index &+ 1), slots + 2 &* index, 2 &* (n &- index)) }
+    set16(Page.header &+ 2 &* index, o)
+    count = n &+ 1
     freeEnd = o
-    freeStart += 2
-    live += size + 2
+    freeStart = freeStart &+ 2
+    live = live &+ size &+ 2
   }
 
   /// Drops cell `index` (its slot; the bytes become garbage until compaction).
@@ -216,46 +229,115 @@ struct Page: CellSearch {
 
   /// Appends a cell image of `size` bytes (same format as a cell) as the last cell.
   func appendImage(_ image: UnsafeRawPointer, _ size: Int) {
-    let o = freeEnd - size
-    (p + o).copyMemory(from: image, byteCount: size)
+    let o = freeEnd &- size
+    copyBytes(p + o, image, size)
     let n = count
-    set16(Page.header + 2 * n, o)
-    count = n + 1
-    freeStart += 2
+    set16(Page.header &+ 2 &* n, o)
+    count = n &+ 1
+    freeStart = freeStart &+ 2
     freeEnd = o
-    live += size + 2
+    live = live &+ size &+ 2
   }
 
   /// Contiguous free bytes between the slots and the cells.
   @inline(__always) var gap: Int { freeEnd - freeStart }
 }
 
+/// Copies `n` bytes (not overlapping): up to 32 in overlapping words, without a call (keys,
+/// values and cell images of index entries are this short), longer ones with memcpy.
+@inline(__always) func copyBytes(
+  _ dst: UnsafeMutableRawPointer, _ src: UnsafeRawPointer, _ n: Int
+) {
+  if n >= 8 && n <= 16 {
+    let (a, b) = (
+      src.loadUnaligned(as: UInt64.self), src.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+    )
+    dst.storeBytes(of: a, as: UInt64.self)
+    dst.storeBytes(of: b, toByteOffset: n - 8, as: UInt64.self)
+  } else if n > 16 && n <= 32 {
+    let (a, b) = (
+      src.loadUnaligned(as: UInt64.self), src.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+    )
+    let (c, d) = (
+      src.loadUnaligned(fromByteOffset: n - 16, as: UInt64.self),
+      src.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+    )
+    dst.storeBytes(of: a, as: UInt64.self)
+    dst.storeBytes(of: b, toByteOffset: 8, as: UInt64.self)
+    dst.storeBytes(of: c, toByteOffset: n - 16, as: UInt64.self)
+    dst.storeBytes(of: d, toByteOffset: n - 8, as: UInt64.self)
+  } else {
+    memcpy(dst, src, n)
+  }
+}
+
 /// Binary search over a page's keys, shared by `Page` and the optimistic reader's `TornPage`.
+///
+/// Fixed-width fast path: when the key sought is 8 bytes (TreeBench's int keys are 8-byte
+/// big-endian integers), every cell key that is 8 bytes long too is compared as one loaded
+/// big-endian word (a bswap and an integer compare: no length decoding, no memcmp path); a cell
+/// key of another length falls back to `compareBytes`.
 protocol CellSearch {
   var count: Int { get }
-  func key(_ i: Int) -> UnsafeRawBufferPointer
+  /// Where a cell's key starts after its offset: 4 on leaves, 6 on interior pages.
+  var keyStart: Int { get }
+  /// The key of cell `i`, whose key starts `keyStart` bytes into its cell.
+  func key(_ i: Int, keyStart: Int) -> UnsafeRawBufferPointer
+  /// Cell `i`'s key as a big-endian word when it is 8 bytes long, else nil (then `key`); a
+  /// `TornPage` may also answer nil for an 8-byte key in a cell that ends the page.
+  func key8(_ i: Int, keyStart: Int) -> UInt64?
 }
 
 extension CellSearch {
   /// First index whose key is ≥ `key` (`found` when equal).
   @inline(__always) func lowerBound(_ key: UnsafeRawBufferPointer) -> (index: Int, found: Bool) {
+    let ks = keyStart
     var lo = 0
     var hi = count
+    if key.count == 8 {
+      let k = UInt64(bigEndian: key.baseAddress!.loadUnaligned(as: UInt64.self))
+      while lo < hi {
+        let mid = (lo &+ hi) &>> 1
+        if let x = key8(mid, keyStart: ks) {
+          if x < k { lo = mid &+ 1 } else if x > k { hi = mid } else { return (mid, true) }
+        } else {
+          // Another length, or (`TornPage`) an 8-byte key too near the page end for `key8`.
+          let c = compareBytes(self.key(mid, keyStart: ks), key)
+          if c < 0 { lo = mid &+ 1 } else if c > 0 { hi = mid } else { return (mid, true) }
+        }
+      }
+      return (lo, false)
+    }
     while lo < hi {
-      let mid = (lo + hi) >> 1
-      let c = compareBytes(self.key(mid), key)
-      if c < 0 { lo = mid + 1 } else if c > 0 { hi = mid } else { return (mid, true) }
+      let mid = (lo &+ hi) &>> 1
+      let c = compareBytes(self.key(mid, keyStart: ks), key)
+      if c < 0 { lo = mid &+ 1 } else if c > 0 { hi = mid } else { return (mid, true) }
     }
     return (lo, false)
   }
 
   /// The child to follow for `key` on an interior page: the first cell whose key is > `key`.
   @inline(__always) func route(_ key: UnsafeRawBufferPointer) -> Int {
+    let ks = keyStart
     var lo = 0
     var hi = count
+    if key.count == 8 {
+      let k = UInt64(bigEndian: key.baseAddress!.loadUnaligned(as: UInt64.self))
+      while lo < hi {
+        let mid = (lo &+ hi) &>> 1
+        let below: Bool
+        if let x = key8(mid, keyStart: ks) {
+          below = x <= k
+        } else {
+          below = compareBytes(self.key(mid, keyStart: ks), key) <= 0
+        }
+        if below { lo = mid &+ 1 } else { hi = mid }
+      }
+      return lo
+    }
     while lo < hi {
-      let mid = (lo + hi) >> 1
-      if compareBytes(self.key(mid), key) <= 0 { lo = mid + 1 } else { hi = mid }
+      let mid = (lo &+ hi) &>> 1
+      if compareBytes(self.key(mid, keyStart: ks), key) <= 0 { lo = mid &+ 1 } else { hi = mid }
     }
     return lo
   }
@@ -285,9 +367,19 @@ struct TornPage: CellSearch {
   /// Cell `i`'s offset, leaving room for the largest cell header (6 bytes).
   @inline(__always) private func slot(_ i: Int) -> Int { min(page.slot(i), size - 6) }
 
-  @inline(__always) func key(_ i: Int) -> UnsafeRawBufferPointer {
-    let body = slot(i) + keyAt
-    return UnsafeRawBufferPointer(start: page.p + body, count: min(u16(body - keyAt), size - body))
+  @inline(__always) var keyStart: Int { keyAt }
+  @inline(__always) func key(_ i: Int) -> UnsafeRawBufferPointer { key(i, keyStart: keyAt) }
+  @inline(__always) func key(_ i: Int, keyStart: Int) -> UnsafeRawBufferPointer {
+    let o = slot(i)
+    let body = o + keyStart
+    return UnsafeRawBufferPointer(start: page.p + body, count: min(u16(o), size - body))
+  }
+  /// No clamping needed past the check that the word lies inside the page.
+  @inline(__always) func key8(_ i: Int, keyStart: Int) -> UInt64? {
+    let o = page.slot(i)
+    guard o &+ keyStart <= size &- 8, u16(o) == 8 else { return nil }
+    return UInt64(
+      bigEndian: page.p.loadUnaligned(fromByteOffset: o &+ keyStart, as: UInt64.self))
   }
   @inline(__always) func value(_ i: Int) -> UnsafeRawBufferPointer {
     let o = slot(i)

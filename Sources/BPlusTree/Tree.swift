@@ -91,7 +91,8 @@ final class Tree {
   let rootWord: UnsafeMutablePointer<UInt32>
   let tableWord: UnsafeMutablePointer<UInt64>
   let capacityWord: UnsafeMutablePointer<UInt64>
-  /// Per-thread page copies for `copy_on_read` readers when optimistic, and scan state.
+  /// Per-thread page buffers for optimistic readers (the `copy_on_read` copy, and the leaf copy
+  /// an optimistic scan visits), and scan state.
   let readerScratch: ScratchSlot<ScanResume>
   /// Per-thread page buffers for `write_back` (nil when off).
   let writeScratch: ScratchSlot<ScanResume>?
@@ -152,8 +153,8 @@ final class Tree {
     structureLatch = .allocate(capacity: 1)
     pthread_mutex_init(structureLatch, nil)
     held = .allocate(capacity: 512)
-    readerScratch = ScratchSlot { [pageSize, copyOnRead] in
-      ScanResume(pageBytes: copyOnRead ? pageSize : 0)
+    readerScratch = ScratchSlot { [pageSize, copyOnRead, optimistic] in
+      ScanResume(pageBytes: copyOnRead || optimistic ? pageSize : 0)
     }
     let root = newPage(Page.leaf)
     directory.pointee.root = root.id

@@ -163,6 +163,8 @@ extension Tree {
     for i in 0..<lo { left += entrySize(i) }
     for m in lo...hi {
       let cost = abs(2 * left - total)
+      // Past the middle the cost only grows: nothing further can beat a fitting best.
+      if 2 * left > total && cost >= bestCost { break }
       if cost < bestCost && fits(m, left) { (best, bestCost) = (m, cost) }
       left += entrySize(m)
     }
