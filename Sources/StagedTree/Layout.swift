@@ -17,11 +17,34 @@ struct Key {
     )
   }
 
-  /// A generic byte key as an onode key: placement (-1, 0, 0), empty namespace, the key as the
-  /// object name, head version.
-  init(object bytes: UnsafeRawBufferPointer) {
+  /// A generic byte key as an onode key: the key as the object name, empty namespace, head
+  /// version, shard -1. With `spread` its first 12 bytes (zero-padded) also make the placement:
+  /// pool from bytes 0..<8 (big-endian, sign bit flipped so the signed order is the byte order)
+  /// and crush from bytes 8..<12, so keys spread over the left stage's binary-searched slots as
+  /// crimson's hashed onode placements do. The placement is a monotone function of the bytes and
+  /// the name is the whole key, so (placement, name) order is still the bytes' order. Without
+  /// `spread` every key has placement (-1, 0, 0) and one node's keys all share one slot, whose
+  /// string stage is searched item by item.
+  init(object bytes: UnsafeRawBufferPointer, spread: Bool = false) {
     (shard, pool, crush, ns, oid) = (-1, 0, 0, UnsafeRawBufferPointer(start: nil, count: 0), bytes)
     (snap, gen) = (OnodeKey.noSnap, OnodeKey.noGen)
+    guard spread else { return }
+    let hi: UInt64
+    let lo: UInt32
+    if bytes.count == 0 {
+      (hi, lo) = (0, 0)  // (an empty buffer may have no base address)
+    } else if bytes.count >= 12, let p = bytes.baseAddress {
+      hi = UInt64(bigEndian: p.loadUnaligned(as: UInt64.self))
+      lo = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+    } else {
+      var w: (UInt64, UInt32) = (0, 0)
+      withUnsafeMutableBytes(of: &w) {
+        $0.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+      }
+      (hi, lo) = (UInt64(bigEndian: w.0), UInt32(bigEndian: w.1))
+    }
+    pool = Int64(bitPattern: hi ^ (1 << 63))
+    crush = lo
   }
 
   init(

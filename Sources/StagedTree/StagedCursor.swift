@@ -135,6 +135,6 @@ extension Core {
 
   /// Any byte key as a staged key (keys the engine would refuse still position a cursor).
   func stagedKey(_ bytes: UnsafeRawBufferPointer) -> Key {
-    key(bytes) ?? Key(object: bytes)
+    key(bytes) ?? Key(object: bytes, spread: spread)
   }
 }

@@ -4,8 +4,10 @@ import EngineKit
 /// crimson's byte layout (see shared/design/staged-tree.md and README.md "Engines").
 ///
 /// With the `onode` key shape, keys are read field by field (`OnodeKey`'s encoding); any other
-/// key is an object name under one fixed placement, empty namespace and the head version, so
-/// every workload runs here. Values are fixed-size once inserted (an update to another size is an
+/// key is an object name (empty namespace, head version) whose first 12 bytes also make its
+/// placement (`generic_placement: prefix`, see `Key.init(object:spread:)`), so every workload
+/// runs here and the left stage's binary search spreads generic keys as it spreads onodes'
+/// hashed placements; `generic_placement: fixed` puts them all under one placement instead. Values are fixed-size once inserted (an update to another size is an
 /// erase plus an insert, as in the original). `layout: simple` runs the same tree algorithms over
 /// simple-fltree's nodes, so the two designs compare on one workload.
 public final class StagedTreeEngine: WritingEngine {
@@ -23,6 +25,11 @@ public final class StagedTreeEngine: WritingEngine {
       Knob(
         "max_object_name", .integer(0...65533), default: "2048", help: "longest object name, bytes"),
       Knob("max_value", .integer(0...65535), default: "1200", help: "longest value payload, bytes"),
+      Knob(
+        "generic_placement", .choice(["prefix", "fixed"]), default: "prefix",
+        help:
+          "non-onode keys: prefix: placement from the key's first 12 bytes (binary-searched slots); fixed: one placement, so a node's keys are one slot's items, searched one by one"
+      ),
       Knob(
         "layout", .choice(["staged", "simple"]), default: "staged",
         help:
@@ -59,7 +66,11 @@ public final class StagedTreeEngine: WritingEngine {
       throw EngineOptionError(knob: simple ? "layout" : "leaf_node_size", message: problem)
     }
     let onode = options.keyShape == "onode"
-    layout = simple ? .simple(Core(c, onode: onode)) : .staged(Core(c, onode: onode))
+    let spread = options.choice("generic_placement", default: "prefix") == "prefix"
+    layout =
+      simple
+      ? .simple(Core(c, onode: onode, spread: spread))
+      : .staged(Core(c, onode: onode, spread: spread))
   }
 
   public func get(_ key: UnsafeRawBufferPointer, into value: inout ValueBuffer) -> Bool {
@@ -124,14 +135,17 @@ final class ScanScratch<N: NodeLayout> {
 final class Core<N: NodeLayout> {
   let tree: Tree<N>
   let onode: Bool
+  /// Whether a non-onode key's first bytes make its placement (`Key.init(object:spread:)`).
+  let spread: Bool
   /// The scan scratch, reused by one scan at a time.
   let scratch: ScratchSlot<ScanScratch<N>>
   /// The live cursors, so an erase invalidates those on its entry for good.
   var trackers = CursorTrackers()
 
-  init(_ c: StagedTreeConfig, onode: Bool) {
+  init(_ c: StagedTreeConfig, onode: Bool, spread: Bool) {
     tree = Tree(c)
     self.onode = onode
+    self.spread = spread
     scratch = ScratchSlot { ScanScratch(c) }
   }
 
@@ -142,7 +156,7 @@ final class Core<N: NodeLayout> {
       guard let v = OnodeKeyView(encoded: bytes) else { return nil }
       k = Key(v)
     } else {
-      k = Key(object: bytes)
+      k = Key(object: bytes, spread: spread)
     }
     let c = tree.config
     return k.ns.count <= c.maxNamespace && k.oid.count <= c.maxObjectName ? k : nil
@@ -198,7 +212,7 @@ final class Core<N: NodeLayout> {
     var stack: [(N, Pos)] = []
     swap(&stack, &s.stack)
     // A generic key longer than any stored name still has the right lower bound.
-    var cursor = tree.seek(start ?? Key(object: key), stack: stack)
+    var cursor = tree.seek(start ?? Key(object: key, spread: spread), stack: stack)
     var n = 0
     var changed = Stage.left
     var length = 0

@@ -94,6 +94,32 @@ final class ForgetfulEngine: ProbeEngine {
   }
 }
 
+@Suite struct InlineBytesTests {
+  @Test func orderEqualityAndHashMatchTheBytes() {
+    var rng = SystemRandomNumberGenerator()
+    let samples: [[UInt8]] =
+      (0..<400).map { _ in
+        (0..<Int.random(in: 0...30, using: &rng)).map { _ in UInt8.random(in: 0...3, using: &rng) }
+      } + [[], [0], [0, 0], Array(repeating: 7, count: 11), Array(repeating: 7, count: 12)]
+      + (0...13).map { n in (0..<n).map { UInt8(255 - $0) } }
+    let owned = samples.map { a in a.withUnsafeBytes { InlineBytes(copying: $0) } }
+    defer { for o in owned { o.release() } }
+    for (i, a) in samples.enumerated() {
+      #expect(owned[i].bytes == a)
+      #expect(owned[i].count == a.count)
+      for (j, b) in samples.prefix(80).enumerated() {
+        b.withUnsafeBytes { bb in
+          let probe = InlineBytes(borrowing: bb)
+          #expect((owned[i] < probe) == a.lexicographicallyPrecedes(b), "\(a) vs \(b)")
+          #expect((owned[i] == probe) == (a == b))
+          #expect((owned[i] == owned[j]) == (a == b))
+          if a == b { #expect(owned[i].hashValue == probe.hashValue) }
+        }
+      }
+    }
+  }
+}
+
 @Suite struct OptionTests {
   let d = EngineDescriptor(
     name: "x", summary: "",

@@ -12,6 +12,8 @@ let small: [String: String] = [
 let variants: [[String: String]] = [
   [:], small, small.merging(["internal_node_size": "8192"]) { $1 }, ["layout": "simple"],
   small.merging(["layout": "simple"]) { $1 },
+  // Generic keys under one placement (the pre-`prefix` mapping): each node one slot.
+  small.merging(["generic_placement": "fixed"]) { $1 },
 ]
 
 func make(_ options: [String: String] = [:], onode: Bool = false) throws -> StagedTreeEngine {
