@@ -42,7 +42,7 @@ public enum Bench {
       return badInput.code
     }
     do {
-      if var c = command as? EngineCommand {
+      if let c = command as? EngineCommand {
         try c.run(engines: engines)
       } else {
         var c = command

@@ -18,20 +18,6 @@ public struct EngineOptions: Sendable, Equatable, Hashable {
     self.keyKind = keyKind
   }
 
-  /// The key kind's name, for code written before `keyKind` (compare `keyKind` instead: a typo
-  /// in a string comparison compiles and silently never matches).
-  @available(*, deprecated, message: "compare keyKind (e.g. keyKind == .onode)")
-  public var keyShape: String { keyKind.rawValue }
-
-  /// Options for a key kind given by name; a name that is no `KeyKind` traps.
-  @available(*, deprecated, message: "use init(_:keyKind:)")
-  public init(_ values: [String: String] = [:], keyShape: String) {
-    guard let kind = KeyKind(rawValue: keyShape) else {
-      preconditionFailure("'\(keyShape)' is not a key kind (\(KeyKind.allCases.map(\.rawValue)))")
-    }
-    self.init(values, keyKind: kind)
-  }
-
   /// The value of an integer knob (validated against the descriptor before construction).
   public func integer(_ name: String, default d: Int) throws -> Int {
     guard let s = values[name] else { return d }

@@ -65,7 +65,7 @@ public final class StagedTreeEngine: WritingEngine {
     if let problem = c.violation(simple: simple) {
       throw EngineOptionError(knob: simple ? "layout" : "leaf_node_size", message: problem)
     }
-    let onode = options.keyShape == "onode"
+    let onode = options.keyKind == .onode
     let spread = options.choice("generic_placement", default: "prefix") == "prefix"
     layout =
       simple

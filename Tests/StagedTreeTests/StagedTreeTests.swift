@@ -17,7 +17,7 @@ let variants: [[String: String]] = [
 ]
 
 func make(_ options: [String: String] = [:], onode: Bool = false) throws -> StagedTreeEngine {
-  try StagedTreeEngine(options: EngineOptions(options, keyShape: onode ? "onode" : "bytes"))
+  try StagedTreeEngine(options: EngineOptions(options, keyKind: onode ? .onode : .bytes))
 }
 
 /// Onode keys from small ranges, so placements, names and versions are shared and nodes hold
