@@ -9,16 +9,18 @@ let package = Package(
   name: "TreeBench",
   products: [
     .executable(name: "bench", targets: ["bench"]),
-    // Library products, so another package can plug in its own engine and reuse the CLI.
-    .library(name: "BenchCLI", targets: ["BenchCLI"]),
-    .library(name: "EngineKit", targets: ["EngineKit"]),
-    .library(name: "EngineConformance", targets: ["EngineConformance"]),
-    .library(name: "ART", targets: ["ART"]),
-    .library(name: "BPlusTree", targets: ["BPlusTree"]),
-    .library(name: "StagedTree", targets: ["StagedTree"]),
-    .library(name: "Workload", targets: ["Workload"]),
-    .library(name: "Runner", targets: ["Runner"]),
-    .library(name: "Report", targets: ["Report"]),
+    // Library products, so another package can plug in its own engine and reuse the CLI. Each
+    // is named TreeBench<module> so it cannot clash with another package's `Workload` or
+    // `Report` in a dependency graph; the modules keep their short names.
+    .library(name: "TreeBenchCLI", targets: ["BenchCLI"]),
+    .library(name: "TreeBenchEngineKit", targets: ["EngineKit"]),
+    .library(name: "TreeBenchEngineConformance", targets: ["EngineConformance"]),
+    .library(name: "TreeBenchART", targets: ["ART"]),
+    .library(name: "TreeBenchBPlusTree", targets: ["BPlusTree"]),
+    .library(name: "TreeBenchStagedTree", targets: ["StagedTree"]),
+    .library(name: "TreeBenchWorkload", targets: ["Workload"]),
+    .library(name: "TreeBenchRunner", targets: ["Runner"]),
+    .library(name: "TreeBenchReport", targets: ["Report"]),
   ],
   dependencies: [
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),

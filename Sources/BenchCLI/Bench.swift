@@ -34,7 +34,7 @@ public enum Bench {
       let code = BenchCommand.exitCode(for: error)
       if code == .success {
         print(BenchCommand.fullMessage(for: error))
-        return 0
+        return ExitStatus.ok.code
       }
       let message = BenchCommand.message(for: error)
       let line = message.split(separator: "\n").first.map(String.init) ?? message
@@ -50,10 +50,10 @@ public enum Bench {
       }
       return ExitStatus.ok.code
     } catch let e as BenchExit {
-      return e.code
+      return e.status.code
     } catch  where BenchCommand.exitCode(for: error) == .success {
       print(BenchCommand.fullMessage(for: error))  // --help, --version
-      return 0
+      return ExitStatus.ok.code
     } catch {
       fail("\(error)")
       return badInput.code
@@ -82,7 +82,8 @@ extension EngineCommand {
 
 /// Ends a command with a status after it has printed its own message.
 struct BenchExit: Error {
-  var code: Int32
+  var status: ExitStatus
+  init(_ status: ExitStatus) { self.status = status }
 }
 
 struct BenchCommand: ParsableCommand {

@@ -36,7 +36,3 @@ public enum ExitStatus: CaseIterable, Sendable {
     }.joined(separator: "\n")
   }
 }
-
-extension BenchExit {
-  init(_ status: ExitStatus) { code = status.code }
-}

@@ -120,7 +120,7 @@ struct RunCommand: EngineCommand {
       print(resultsLine)
     }
     if plot { _ = try Plotter.draw([writer.directory], out: nil) }
-    if interrupted { throw BenchExit(code: ExitStatus.interrupted.code) }
+    if interrupted { throw BenchExit(.interrupted) }
     if spec.dataIntegrity { try runVerify(cells) }
   }
 
@@ -196,134 +196,9 @@ struct RunCommand: EngineCommand {
         break
       } catch let e as VerifyInterrupted {
         print("verify \(plan.label): INTERRUPTED after \(e.operations) ops (checked up to there)")
-        throw BenchExit(code: ExitStatus.interrupted.code)
+        throw BenchExit(.interrupted)
       }
     }
-    if failed { throw BenchExit(code: ExitStatus.mismatch.code) }
+    if failed { throw BenchExit(.mismatch) }
   }
-}
-
-struct ValidateCommand: EngineCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "validate", abstract: "Check a workload file without running it.")
-
-  @Argument(help: "Workload file.") var file: String
-  @Option(name: .long, help: "Engine, as for run.") var engine: [String] = []
-  @Option(name: .customShort("p"), help: "Override, as for run.") var property: [String] = []
-
-  func run(engines registry: [EngineEntry]) throws {
-    let spec = try loadWorkload(file, overrides: property)
-    let engines = try Planner.engines(for: spec, flags: engine, registry: registry)
-    let cells = try Planner.cells(spec: spec, engines: engines, threads: spec.threads, trace: nil)
-    let mix = OpKind.allCases.compactMap { k in spec.mix[k].map { "\(k.name) \($0)" } }.joined(
-      separator: ", ")
-    print(
-      "\(file): OK — \(spec.name): \(spec.records) records, \(spec.operations.map { "\($0) ops" } ?? "")\(spec.duration.map { " ≤ \($0)s" } ?? ""), mix \(mix), \(spec.requestDistribution.label), \(spec.keyShape.label) keys, \(cells.count) cell(s): \(engines.map(\.0.name).joined(separator: ", ")) × threads \(spec.threads.map(String.init).joined(separator: ",")) × \(spec.repeats) repeat(s)"
-    )
-  }
-}
-
-struct ListCommand: EngineCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "list",
-    abstract: "Show engines and their variant knobs, key shapes, distributions and workloads.")
-
-  @Option(name: .long, help: "Folder of workload files.") var workloads = "workloads"
-
-  func run(engines: [EngineEntry]) throws {
-    print("Engines:")
-    for e in engines {
-      let d = e.descriptor
-      print(
-        "  \(d.name) — \(d.summary)\(d.supportsScan ? "" : " [no scans]")\(d.threadSafe ? " [thread-safe]" : "")"
-      )
-      for k in d.knobs + EngineDescriptor.wrapperKnobs {
-        print("      \(k.name): \(k.allowed) (default \(k.defaultValue)) — \(k.help)")
-      }
-    }
-    print(
-      "Key shapes: ycsb (prefix, zero_padding), int64, onode (layout objects | grid), path (depth, fanout, files, name_length); see workloads/README.md"
-    )
-    let distributions = RequestDistribution.catalog.map { d in
-      d.name + (d.parameters.isEmpty ? "" : "(\(d.parameters.joined(separator: ", ")))")
-    }
-    print("Request distributions: \(distributions.joined(separator: ", "))")
-    print("Operations: \(OpKind.allCases.map(\.name).joined(separator: ", "))")
-    let files = ((try? FileManager.default.contentsOfDirectory(atPath: workloads)) ?? []).filter {
-      $0.hasSuffix(".yaml")
-    }.sorted()
-    print("Workloads in \(workloads)/:")
-    for f in files {
-      let path = "\(workloads)/\(f)"
-      if let spec = try? WorkloadLoader.load(path: path) {
-        print("  \(path) — \(spec.description.isEmpty ? spec.name : spec.description)")
-      } else {
-        print("  \(path) — (does not validate: run `bench validate \(path)`)")
-      }
-    }
-  }
-}
-
-struct GenerateCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "generate",
-    abstract: "Write a workload's exact operation stream (load + run, per thread) as a trace.")
-
-  @Argument(help: "Workload file.") var file: String
-  @Option(name: .long, help: "Run-phase operations (default: the spec's operations).") var ops: Int?
-  @Option(name: .long, help: "Run-phase threads (default: the spec's first thread count).")
-  var threads: Int?
-  @Option(name: .long, help: "Trace file to write.") var out: String
-  @Option(name: .long, help: "csv or binary (default: csv for *.csv, else binary).") var format:
-    String?
-  @Option(name: .customShort("p"), help: "Override, as for run.") var property: [String] = []
-
-  func run() throws {
-    let spec = try loadWorkload(file, overrides: property)
-    let f = format ?? (out.hasSuffix(".csv") ? "csv" : "binary")
-    guard let fmt = TraceWriter.Format(rawValue: f) else {
-      throw ValidationError("--format must be csv or binary")
-    }
-    let n = ops ?? spec.operations ?? 0
-    guard n >= 0 else { throw ValidationError("--ops must be ≥ 0") }
-    let t = threads ?? spec.threads[0]
-    guard (1...Limits.maxThreads).contains(t) else {
-      throw SpecError(
-        file: "--threads", line: nil, field: "\(t)",
-        message: "expected a thread count 1...\(Limits.maxThreads)")
-    }
-    let start = Date()
-    let written = try TraceWriter.write(
-      spec: spec, runThreads: t, runOperations: n, format: fmt, to: out)
-    let secs = Date().timeIntervalSince(start)
-    print(
-      "wrote \(written) operations (\(spec.loadRange.count) load + \(n) run on \(t) thread(s)) to \(out) in \(String(format: "%.2f", secs))s"
-    )
-  }
-}
-
-struct EnvCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "env", abstract: "Print the environment recorded with every run.")
-
-  func run() throws {
-    let timer = CycleTimer.calibrated()
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    struct Env: Encodable {
-      var environment: EnvironmentInfo
-      var timer: TimerRecord
-    }
-    let data = try encoder.encode(
-      Env(environment: .capture(), timer: TimerRecord(timer, overhead: timer.measureOverhead())))
-    print(String(decoding: data, as: UTF8.self))
-  }
-}
-
-/// Loads a workload file and prints the warnings its reading gave, one line each, on stderr
-/// (they are also kept in the spec, so run.json records them).
-func loadWorkload(_ path: String, overrides: [String]) throws -> WorkloadSpec {
-  let spec = try WorkloadLoader.load(path: path, overrides: overrides)
-  for w in spec.warnings { FileHandle.standardError.write(Data("bench: warning: \(w)\n".utf8)) }
-  return spec
 }

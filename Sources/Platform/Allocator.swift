@@ -111,12 +111,6 @@ public enum Allocator {
     _ = mallctl("thread.tcache.flush", nil, nil, nil, 0)
   }
 
-  /// Returns dirty pages to the OS so `resident` reflects live data.
-  public static func purge() {
-    guard isJemalloc else { return }
-    _ = mallctl("arena.\(MALLCTL_ARENAS_ALL).purge", nil, nil, nil, 0)
-  }
-
   private static func read(_ name: String) -> UInt64 {
     var v: Int = 0
     var len = MemoryLayout<Int>.size

@@ -187,7 +187,7 @@ public struct KeyChooser: Sendable {
 }
 
 /// Draws sizes (values, scan lengths) from a `SizeDistribution`.
-public struct SizeChooser: Sendable {
+@usableFromInline struct SizeChooser: Sendable {
   @usableFromInline let lo: UInt64
   @usableFromInline let width: UInt64
   @usableFromInline let zipf: Zipfian?

@@ -2,7 +2,7 @@ import Yams
 
 /// A parsed spec document that remembers where each value came from, so every validation error
 /// can name the line. Built from YAML (via Yams) or from a YCSB properties file.
-public indirect enum SpecNode: Sendable {
+indirect enum SpecNode: Sendable {
   /// `line` is 1-based; 0 marks a value given on the command line (`-p key=value`).
   case scalar(String, line: Int)
   case sequence([SpecNode], line: Int)

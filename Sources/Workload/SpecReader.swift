@@ -280,10 +280,10 @@ struct SpecReader {
     if let n = f.take("allocator") { spec.allocator = try allocator(n) }
     if let n = f.take("interval") { spec.interval = try double(n, "interval", in: 0.01...3600) }
     if let n = f.take("percentiles") {
-      guard case .sequence(let items, _) = n, !items.isEmpty else {
-        throw fail("percentiles", n, "expected a list such as [50, 99, 99.9]")
-      }
-      spec.percentiles = try items.map { try double($0, "percentiles", in: 0...100) }
+      throw fail(
+        "percentiles", n,
+        "summary.csv reports a fixed percentile set (p50, p90, p99, p99.9, p99.99 and max; ycsb.txt YCSB's 50/95/99) so every run's columns compare, and latency/*.hgrm holds the whole distribution: remove this field"
+      )
     }
     if let n = f.take("target") {
       if case .scalar("auto", _) = n {
@@ -541,7 +541,7 @@ struct SpecReader {
     for name in ["dirty_decay_ms", "muzzy_decay_ms"] {
       if let v = f.take(name) { out[name] = try int(v, "allocator.\(name)", min: -1) }
     }
-    try f.finish(allowed: ["dirty_decay_ms", "muzzy_decay_ms", "arenas"])
+    try f.finish(allowed: ["dirty_decay_ms", "muzzy_decay_ms"])
     return out
   }
 

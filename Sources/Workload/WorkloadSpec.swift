@@ -255,7 +255,6 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
   public var seed: UInt64 = 1729
   /// Seconds per time-series interval.
   public var interval: Double = 1
-  public var percentiles: [Double] = [50, 90, 99, 99.9, 99.99]
   /// Warnings the spec's reading gave (printed once, kept in run.json): an effective op mix
   /// that differs from the file's numbers, properties not modelled, unknown properties.
   public var warnings: [String] = []

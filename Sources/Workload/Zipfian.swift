@@ -63,7 +63,7 @@ public struct Zipfian: Sendable {
 
 /// ζ(n, θ) = Σ_{i=1..n} 1/i^θ: summed exactly up to 2^24 terms (cached per θ, extended
 /// incrementally), with an Euler–Maclaurin tail beyond that so any n is cheap.
-public enum Zeta {
+enum Zeta {
   static let exactLimit: UInt64 = 1 << 24
   /// Per θ, checkpoints (n, ζ(n)) already computed, ascending.
   static let cache = Mutex<[Double: [(UInt64, Double)]]>([:])

@@ -148,7 +148,9 @@ func key(_ n: Int) -> [UInt8] { withUnsafeBytes(of: UInt64(n).bigEndian, Array.i
   }
 }
 
-/// Regression tests for the hazards listed in the design (B4).
+/// Regression tests for the B+ tree's known hazards: (a) the rightmost-leaf insert fast path
+/// after a split, (b) bulk load against leaf bounds, (c) count-based splits with skewed entry
+/// sizes, (d) rebalancing against the right parent, (e) scans over emptied leaves.
 @Suite struct BPlusTreeHazards {
   @Test func fastPathIsNotMisroutedAfterASplit() throws {
     // (a) Ascending inserts use the rightmost-leaf fast path; a split then sends the new key
