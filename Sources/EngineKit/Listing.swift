@@ -110,7 +110,7 @@ extension IndexEngine {
 
 /// The least byte string above every string that starts with `bytes`, or nil (all 0xFF).
 @inlinable
-@usableFromInline func successor(of bytes: UnsafeRawBufferPointer) -> [UInt8]? {
+func successor(of bytes: UnsafeRawBufferPointer) -> [UInt8]? {
   var s = Array(bytes)
   while s.last == 0xFF { s.removeLast() }
   guard !s.isEmpty else { return nil }

@@ -196,7 +196,7 @@ public final class Partitioned<Inner: IndexEngine>: IndexEngine {
 
 /// 64-bit FNV-1a over bytes.
 @inlinable
-@usableFromInline func fnv1a64(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+func fnv1a64(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
   var h: UInt64 = 0xcbf2_9ce4_8422_2325
   for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
   return h
