@@ -1,3 +1,4 @@
+import CSys
 import EngineKit
 
 /// The adaptive radix tree engine (holt-style ART; see README.md "Engines" and
@@ -5,7 +6,8 @@ import EngineKit
 ///
 /// Variants: `delete: physical | tombstone` (holt 0.2.1 tombstones leaves and never shrinks),
 /// `prefix: inline | separate` (path compression in node headers, or in holt's prefix nodes), and
-/// `concurrency: olc` (optimistic lock coupling with epoch reclamation; `auto` picks it).
+/// `concurrency: olc` (optimistic lock coupling with epoch reclamation; `auto` picks it), and
+/// `compact: never | between_phases` (holt's `compact()` after each phase, see `Tree.compact`).
 /// Keys up to 65,535 bytes and values up to 16 MiB; larger ones are refused (`insert` and
 /// `update` return false and change nothing), and the planner rejects workloads that need them.
 public final class ARTEngine: WritingEngine {
@@ -18,18 +20,49 @@ public final class ARTEngine: WritingEngine {
         help: "physical: shrink and collapse nodes; tombstone: mark leaves dead (holt 0.2.1)"),
       Knob(
         "prefix", .choice(["inline", "separate"]), default: "inline",
-        help: "inline: prefix in node headers (hybrid); separate: prefix nodes of ≤ 108 B (holt)"),
+        help:
+          "inline: prefix in node headers (hybrid); separate: prefix nodes of ≤ 108 B (holt: 112)"),
+      Knob(
+        "compact", .choice(["never", "between_phases"]), default: "never",
+        help:
+          "between_phases: holt's compact() after the load and the run phase (drops tombstoned "
+          + "leaves, shrinks nodes; untimed, before the phase's stats)"),
     ],
     supportsScan: true, supportsOLC: true, maxKeyLength: 65_535, maxValueLength: 16 << 20)
 
   let tree: Tree
   let scanScratch = ScratchSlot { ScanResume() }
+  let compactsBetweenPhases: Bool
+  /// What the compactions so far reclaimed, and how long they took (run.json details).
+  var compactions = 0
+  var compactedLeaves = 0
+  var compactedLeafBytes = 0
+  var compactedNodeBytes = 0
+  var compactSeconds = 0.0
 
   public init(options: EngineOptions) throws {
     tree = Tree(
       delete: options.choice("delete", default: "physical") == "tombstone" ? .tombstone : .physical,
       prefix: options.choice("prefix", default: "inline") == "separate" ? .separate : .inline,
       optimistic: options.concurrency == .olc)
+    compactsBetweenPhases = options.choice("compact", default: "never") == "between_phases"
+  }
+
+  /// holt's `compact()`: drops every tombstoned leaf and shrinks nodes (`Tree.compact`).
+  /// Exclusive: call it with no operation in flight (an optimistic tree also locks its root
+  /// owner for the duration, so an operation started meanwhile waits at the root).
+  public func compact() {
+    let start = csys_mono_ns()
+    let done = tree.compact()
+    compactSeconds += Double(csys_mono_ns() - start) / 1e9
+    compactions += 1
+    compactedLeaves += done.leaves
+    compactedLeafBytes += done.leafBytes
+    compactedNodeBytes += done.nodeBytesBefore - done.nodeBytesAfter
+  }
+
+  public func phaseEnded() {
+    if compactsBetweenPhases { compact() }
   }
 
   @inline(__always) func fits(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer)
@@ -77,6 +110,14 @@ public final class ARTEngine: WritingEngine {
       total += c[Tree.byteCount + Int(kind)]
     }
     details.append(("tombstones", Double(c[Tree.tombstones])))
+    details.append(("tombstone_bytes", Double(c[Tree.tombstoneBytes])))
+    if compactions > 0 {
+      details.append(("compactions", Double(compactions)))
+      details.append(("compacted_leaves", Double(compactedLeaves)))
+      details.append(("compacted_leaf_bytes", Double(compactedLeafBytes)))
+      details.append(("compacted_node_bytes", Double(compactedNodeBytes)))
+      details.append(("compact_seconds", compactSeconds))
+    }
     if tree.optimistic {
       let (ops, restarts) = (c[Tree.operations], c[Tree.restarts])
       details.append(("restarts", Double(restarts)))

@@ -46,6 +46,9 @@ enum Layout {
   static let prefixBytes = 20
   /// Prefix bytes kept in an inner node's header; longer prefixes are read from a leaf below.
   static let inlinePrefix = 4
+  /// Bytes of a 128-byte prefix node after the 20 header bytes (version word, child, count,
+  /// length). holt's 128-byte prefix nodes hold 112: it has no per-node version word and 4-byte
+  /// child slots. See README.md "`art` and holt 0.2.1".
   static let prefixCapacity = 108
 
   static let keys = 24

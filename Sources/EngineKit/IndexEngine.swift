@@ -33,11 +33,18 @@ public protocol IndexEngine: AnyObject, SendableMetatype {
   var stats: EngineStats { get }
   /// Full structural check (tests and `--verify`); throws `InvariantViolation`.
   func checkInvariants() throws
+  /// Called by the runner after each phase (load, run) once every client thread has finished
+  /// and before the phase's stats are taken, outside the timed loop: no operation is in
+  /// flight. Engines with between-phase maintenance (the ART's `compact: between_phases`) do it
+  /// here; the default does nothing.
+  func phaseEnded()
   /// Name, knobs and capabilities.
   static var descriptor: EngineDescriptor { get }
 }
 
 extension IndexEngine {
+  public func phaseEnded() {}
+
   @inlinable
   public func bulkLoad(
     count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)

@@ -65,6 +65,7 @@ public final class RWLocked<Inner: IndexEngine>: IndexEngine {
   ) -> Int { write { inner.bulkLoad(count: count, entry) } }
   public var stats: EngineStats { read { inner.stats } }
   public func checkInvariants() throws { try inner.checkInvariants() }
+  public func phaseEnded() { write { inner.phaseEnded() } }
 }
 
 /// N independent instances, each behind its own reader-writer lock (`concurrency: partitioned`).
@@ -184,6 +185,8 @@ public final class Partitioned<Inner: IndexEngine>: IndexEngine {
       height: all.compactMap(\.height).max(),
       details: [("partitions", Double(parts.count))])
   }
+
+  public func phaseEnded() { for p in parts { p.phaseEnded() } }
 
   public func checkInvariants() throws {
     for (i, p) in parts.enumerated() {

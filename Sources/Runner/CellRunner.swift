@@ -49,7 +49,9 @@ public enum CellRunner {
     var load = PhaseRunner.measure(
       loadSettings, states: loadStates, context: context, body: sorted == nil ? body : bulkBody)
     load.memoryBefore = memoryBefore
-    // Engine stats may walk the whole structure: take them once per phase.
+    // Between-phase maintenance (no client is running), then the stats: they may walk the
+    // whole structure, so they are taken once per phase.
+    engine.phaseEnded()
     let loaded = engine.stats
     load.keys = loaded.keys
     var result = CellResult(plan: plan, load: load, run: nil, engineStats: loaded)
@@ -64,6 +66,7 @@ public enum CellRunner {
       warmup: plan.trace == nil ? spec.warmup : .none, interval: spec.interval,
       target: plan.target, sampleEvery: spec.latencySampling, placement: placement(n))
     result.run = PhaseRunner.measure(runSettings, states: runStates, context: context, body: body)
+    engine.phaseEnded()
     result.engineStats = engine.stats
     result.run?.keys = result.engineStats.keys
     withExtendedLifetime(sorted) {}

@@ -206,3 +206,95 @@ func make(_ options: [String: String] = [:]) throws -> ARTEngine {
   }
 
 }
+
+@Suite struct ARTCompaction {
+  /// Tombstone variants: both prefix modes, unsynchronised and optimistic.
+  static let tombstoneVariants = variants.filter { $0["delete"] == "tombstone" }
+
+  /// Keys with shared prefixes of varied lengths (past the 4-byte header and the 108-byte prefix
+  /// node), keys that are prefixes of others, and zero bytes.
+  static func key(_ n: UInt64) -> [UInt8] {
+    let stems: [[UInt8]] = [
+      [], [0], [7, 7, 7, 7, 7, 7], Array(repeating: 0x61, count: 150), [1, 0, 1],
+    ]
+    var k = stems[Int(n % 5)]
+    var x = n / 5
+    repeat {
+      k.append(UInt8(x % 7))
+      x /= 7
+    } while x > 0
+    return k
+  }
+
+  @Test(arguments: tombstoneVariants) func compactKeepsTheModelAndDropsTombstones(
+    options: [String: String]
+  ) throws {
+    let t = try make(options)
+    var model: [[UInt8]: [UInt8]] = [:]
+    var removed: Set<[UInt8]> = []
+    var rng: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next() -> UInt64 {
+      rng &+= 0x9E37_79B9_7F4A_7C15
+      var z = rng
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+    for round in 0..<3 {
+      for _ in 0..<4000 {
+        let k = Self.key(next() % 3000)
+        if next() % 100 < (round == 1 ? 80 : 45) {
+          #expect(t.delete(k) == (model.removeValue(forKey: k) != nil))
+          removed.insert(k)
+        } else {
+          let v = (0..<Int(next() % 12)).map { UInt8(truncatingIfNeeded: $0 &+ round) }
+          _ = k.withUnsafeBytes { kb in v.withUnsafeBytes { t.write(kb, $0, .upsert) } }
+          model[k] = v
+          removed.remove(k)
+        }
+      }
+      let tombstones = t.detail("tombstones")
+      let deadBytes = t.detail("tombstone_bytes")
+      #expect(tombstones > 0 && deadBytes > 0)
+      let bytesBefore = t.stats.logicalBytes!
+      t.compact()
+      #expect(t.detail("tombstones") == 0 && t.detail("tombstone_bytes") == 0)
+      #expect(t.detail("compacted_leaves") > 0)
+      #expect(t.stats.keys == model.count)
+      #expect(t.stats.logicalBytes! <= bytesBefore - deadBytes)
+      try t.checkInvariants()
+      for (k, v) in model { #expect(t.value(k) == v) }
+      for k in removed { #expect(t.value(k) == nil) }
+      #expect(t.keys() == model.keys.sorted { $0.lexicographicallyPrecedes($1) })
+    }
+    // Drained: compaction leaves an empty tree.
+    for k in Array(model.keys) { #expect(t.delete(k)) }
+    t.compact()
+    #expect(t.stats.keys == 0 && t.stats.logicalBytes == 0 && t.tree.root.pointee == 0)
+    try t.checkInvariants()
+    #expect(t.put([3, 4]) && t.value([3, 4]) == [1])
+  }
+
+  @Test func compactShrinksNodesWithHysteresis() throws {
+    let t = try make(["delete": "tombstone", "compact": "between_phases"])
+    for b in 0..<256 { t.put([9, 9, 9, UInt8(b)]) }
+    for b in 2..<256 { t.delete([9, 9, 9, UInt8(b)]) }
+    #expect(t.detail("node256_count") == 1 && t.detail("tombstones") == 254)
+    t.phaseEnded()
+    #expect(t.detail("node256_count") == 0 && t.detail("node4_count") == 1)
+    #expect(t.detail("compactions") == 1 && t.detail("compacted_leaves") == 254)
+    try t.checkInvariants()
+    t.delete([9, 9, 9, 1])
+    t.phaseEnded()
+    #expect(t.detail("node4_count") == 0 && t.stats.keys == 1 && t.value([9, 9, 9, 0]) == [1])
+    try t.checkInvariants()
+  }
+
+  @Test func withoutTheKnobPhaseEndedLeavesTombstones() throws {
+    let t = try make(["delete": "tombstone"])
+    t.put([1])
+    t.delete([1])
+    t.phaseEnded()
+    #expect(t.detail("tombstones") == 1 && t.detail("tombstone_bytes") == 2)
+  }
+}

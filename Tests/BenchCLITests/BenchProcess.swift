@@ -24,8 +24,8 @@ struct BenchProcess {
       FileManager.default.isExecutableFile(atPath: binary.path), "no bench binary at \(binary.path)"
     )
     let (outPath, errPath) = (scratch + ".stdout", scratch + ".stderr")
-    FileManager.default.createFile(atPath: outPath, contents: nil)
-    FileManager.default.createFile(atPath: errPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
     let p = Process()
     if let limit = memoryLimitKiB {
       p.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -58,7 +58,7 @@ struct BenchProcess {
     p.executableURL = binary
     p.arguments = arguments
     if let output {
-      FileManager.default.createFile(atPath: output, contents: nil)
+      _ = FileManager.default.createFile(atPath: output, contents: nil)
       p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
     } else {
       p.standardOutput = FileHandle.nullDevice

@@ -75,7 +75,7 @@ final class BrowserTests {
       "file://" + page,
     ]
     let dom = scratch + "dom.html"
-    FileManager.default.createFile(atPath: dom, contents: nil)
+    _ = FileManager.default.createFile(atPath: dom, contents: nil)
     p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dom))
     p.standardError = FileHandle.nullDevice
     try p.run()
