@@ -185,6 +185,10 @@ final class Tree<N: NodeLayout> {
   /// left part's new maximum, which may split it in turn.
   func split(_ n: N, inserting e: Entry, depth: Int) {
     splits += 1
+    if N.self == Node.self, let right = stagedSplit(n as! Node, inserting: e) {
+      propagate(n, right as! N, depth: depth)
+      return
+    }
     let copy = N(base: scratch, size: n.size)
     scratch.copyMemory(from: n.base, byteCount: n.size)
     entries.removeAll(keepingCapacity: true)
@@ -213,6 +217,57 @@ final class Tree<N: NodeLayout> {
     right.build(
       entries[m...], leaf: n.isLeaf, tail: copy.isTail, level: n.level,
       tailChild: copy.hasTailChild ? copy.tailChild : 0)
+    propagate(n, right, depth: depth)
+  }
+
+  /// crimson's `split_insert` for the staged layout (Split.swift): locate the split stage by
+  /// stage on the node's bytes, append the right part (and the new entry if it goes right) to a
+  /// new node, trim the left node in place, and insert the new entry there if it goes left. Nil
+  /// (nothing changed) where the located point would leave a side empty or overfull, which the
+  /// configuration check rules out; the gathering split then decides.
+  func stagedSplit(_ n: Node, inserting e: Entry) -> Node? {
+    let p = n.plainLowerBound(e.key)
+    let (stage, at) = n.insertPoint(p, e.key)
+    let insertSize = StageSizes(leaf: n.isLeaf).size(stage, e.key, e.payload.count)
+    let (left, insertLeft, _) = n.locateSplit(stage: stage, at: at, insertSize: insertSize)
+    entries.removeAll(keepingCapacity: true)
+    n.gather(into: &entries)
+    let total = entries.count
+    guard left + (insertLeft ? 1 : 0) > 0, left < total || !insertLeft else { return nil }
+    let rightEntries = entries[left...]
+    var moved = Array(rightEntries)
+    if !insertLeft {
+      var lo = 0
+      while lo < moved.count && moved[lo].key.compare(e.key) < 0 { lo += 1 }
+      moved.insert(e, at: lo)
+    }
+    let tail = n.isTail
+    let tailChild: UInt64 = n.hasTailChild ? n.tailChild : 0
+    guard let rightSize = Node.size(of: moved[...], leaf: n.isLeaf, tailChild: n.hasTailChild),
+      rightSize <= n.size
+    else { return nil }
+    if insertLeft {
+      var leftPart = Array(entries[..<left])
+      var lo = 0
+      while lo < leftPart.count && leftPart[lo].key.compare(e.key) < 0 { lo += 1 }
+      leftPart.insert(e, at: lo)
+      guard let leftSize = Node.size(of: leftPart[...], leaf: n.isLeaf, tailChild: false),
+        leftSize <= n.size
+      else { return nil }
+    }
+    let right = Node(base: allocate(leaf: n.isLeaf).base, size: n.size)
+    right.build(moved[...], leaf: n.isLeaf, tail: tail, level: n.level, tailChild: tailChild)
+    n.trim(keeping: left)
+    n.setHeader(leaf: n.isLeaf, tail: false, level: n.level)
+    if insertLeft {
+      let ok = n.insert(e, at: n.plainLowerBound(e.key))
+      precondition(ok, "the new entry does not fit the left node after the split")
+    }
+    return right
+  }
+
+  /// Hands a split's right node to the parent (growing the root when `n` was the root).
+  func propagate(_ n: N, _ right: N, depth: Int) {
     // The parent's entry for `n` (keyed by the old maximum, or the tail) now leads to `right`.
     let parent: N
     let at: Pos
