@@ -192,8 +192,12 @@ public struct KeyChooser: Sendable {
   @usableFromInline let width: UInt64
   @usableFromInline let zipf: Zipfian?
   @usableFromInline let sizes: [Int]
+  /// Draws summed per size (`.fields`); 1 otherwise.
+  @usableFromInline let draws: Int
 
   public init(_ d: SizeDistribution) {
+    var d = d
+    if case .fields(let n, let f) = d { (draws, d) = (n, f) } else { draws = 1 }
     sizes = if case .choice(let list) = d { list } else { [] }
     switch d {
     case .choice(let list): (lo, width, zipf) = (0, UInt64(list.count), nil)
@@ -201,11 +205,20 @@ public struct KeyChooser: Sendable {
     case .uniform(let a, let b): (lo, width, zipf) = (UInt64(a), UInt64(b - a + 1), nil)
     case .zipfian(let a, let b):
       (lo, width, zipf) = (UInt64(a), UInt64(b - a + 1), Zipfian(n: UInt64(b - a + 1), theta: 0.99))
+    case .fields: preconditionFailure("fields of fields")  // the reader never nests them
     }
   }
 
   @inlinable @inline(__always)
   public func next(_ rng: inout Xoshiro256) -> Int {
+    if draws == 1 { return one(&rng) }
+    var total = 0
+    for _ in 0..<draws { total &+= one(&rng) }
+    return total
+  }
+
+  @inlinable @inline(__always)
+  func one(_ rng: inout Xoshiro256) -> Int {
     if !sizes.isEmpty { return sizes[Int(rng.next(below: width))] }
     if width == 1 { return Int(lo) }
     if let z = zipf { return Int(lo + z.rank(rng.nextDouble())) }

@@ -611,17 +611,27 @@ struct SpecReader {
     let lo = try f.int("min", min...max) ?? min
     let hi = try f.int("max", min...max) ?? lo
     let constant = try f.int("size", min...max)
+    let fields = try f.int("fields", 1...1_000_000) ?? 1
     let kind =
       try typeNode.map { try string($0, "\(field).type") }
       ?? (constant != nil ? "constant" : "uniform")
-    try f.finish(allowed: ["type", "distribution", "min", "max", "size"])
+    try f.finish(allowed: ["type", "distribution", "min", "max", "size", "fields"])
     guard lo <= hi else { throw fail(field, n, "min (\(lo)) must be ≤ max (\(hi))") }
+    let one: SizeDistribution
     switch kind {
-    case "constant": return .constant(constant ?? hi)
-    case "uniform": return .uniform(min: lo, max: hi)
-    case "zipfian": return .zipfian(min: lo, max: hi)
+    case "constant": one = .constant(constant ?? hi)
+    case "uniform": one = .uniform(min: lo, max: hi)
+    case "zipfian": one = .zipfian(min: lo, max: hi)
     default: throw fail(field, n, "'\(kind)' is not allowed (use constant | uniform | zipfian)")
     }
+    guard fields > 1 else { return one }
+    guard fields * one.maximum <= max else {
+      throw fail(
+        field, n, "\(fields) fields of up to \(one.maximum) B exceed \(max) B; use fewer or shorter"
+      )
+    }
+    if case .constant(let c) = one { return .constant(fields * c) }
+    return .fields(count: fields, field: one)
   }
 
   func engines(_ n: SpecNode) throws -> [EngineChoice] {

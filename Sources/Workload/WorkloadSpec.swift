@@ -110,12 +110,15 @@ public enum KeyShape: Codable, Sendable, Equatable {
 }
 
 /// A size drawn per record or per op.
-public enum SizeDistribution: Codable, Sendable, Equatable {
+public indirect enum SizeDistribution: Codable, Sendable, Equatable {
   case constant(Int)
   case uniform(min: Int, max: Int)
   case zipfian(min: Int, max: Int)
   /// One of these sizes, equally likely.
   case choice([Int])
+  /// The sum of `count` draws of `field`: a YCSB record of `fieldcount` fields, each drawn from
+  /// the field length distribution (CoreWorkload's `buildValues`).
+  case fields(count: Int, field: SizeDistribution)
 
   /// The mean size (zipfian: the minimum, a lower bound), for sizing checks.
   public var mean: Int {
@@ -124,6 +127,7 @@ public enum SizeDistribution: Codable, Sendable, Equatable {
     case .uniform(let a, let b): return (a + b) / 2
     case .zipfian(let a, _): return a
     case .choice(let sizes): return sizes.isEmpty ? 0 : sizes.reduce(0, +) / sizes.count
+    case .fields(let n, let f): return n * f.mean
     }
   }
 
@@ -132,6 +136,7 @@ public enum SizeDistribution: Codable, Sendable, Equatable {
     case .constant(let n): return n
     case .uniform(_, let m), .zipfian(_, let m): return m
     case .choice(let sizes): return sizes.max() ?? 0
+    case .fields(let n, let f): return n * f.maximum
     }
   }
 }

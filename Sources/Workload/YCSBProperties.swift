@@ -405,10 +405,7 @@ enum YCSBProperties {
     var type = dist?.value ?? "constant"
     switch type {
     case "constant": break
-    case "uniform", "zipfian":
-      notes.warnings.append(
-        "\(file):\(line): fieldlengthdistribution=\(type) is modelled per record, not per field: a record's size is drawn once from fieldcount × minfieldlength … fieldcount × fieldlength (YCSB sums one draw per field; same range, wider spread)"
-      )
+    case "uniform", "zipfian": break  // one draw per field, summed, as CoreWorkload builds values
     case "histogram":
       notes.notModelled.append("fieldlengthdistribution=histogram")
       notes.warnings.append(
@@ -423,15 +420,13 @@ enum YCSBProperties {
       )
     }
     func size(fields: Int) -> SpecNode {
-      .mapping(
+      guard fields > 0 else { return .scalar("0", line: line) }
+      return .mapping(
         [
           ("type", .scalar(type, line: line), line),
-          (
-            "min",
-            .scalar(String(type == "constant" ? fields * length : fields * minLength), line: line),
-            line
-          ),
-          ("max", .scalar(String(fields * length), line: line), line),
+          ("min", .scalar(String(type == "constant" ? length : minLength), line: line), line),
+          ("max", .scalar(String(length), line: line), line),
+          ("fields", .scalar(String(fields), line: line), line),
         ], line: line)
     }
     node = node.setting(["value_size"], to: size(fields: count))

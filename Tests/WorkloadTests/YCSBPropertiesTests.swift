@@ -211,4 +211,28 @@ import Testing
     let t = try WorkloadLoader.parse("requestdistribution=latest\nzipfianconstant=0.5\n", file: "w")
     #expect(t.requestDistribution == .latest(constant: 0.5) && t.warnings.isEmpty)  // the extension
   }
+
+  /// fieldlengthdistribution draws one length per field and sums them, as CoreWorkload builds a
+  /// record: 10 uniform fields of 1…100 B have mean 505 and standard deviation √(10 · (100² − 1)
+  /// / 12) ≈ 91.3 — a single draw over 10…1000 would have ≈ 286.
+  @Test func fieldLengthsAreDrawnPerFieldAndSummed() throws {
+    let s = try WorkloadLoader.parse(
+      "recordcount=10\nfieldcount=10\nfieldlength=100\nminfieldlength=1\nfieldlengthdistribution=uniform\nwriteallfields=false\n",
+      file: "w")
+    #expect(s.valueSize == .fields(count: 10, field: .uniform(min: 1, max: 100)))
+    #expect(s.updateValueSize == .uniform(min: 1, max: 100))
+    #expect(s.warnings.isEmpty, "\(s.warnings)")
+    let sizes = SizeChooser(s.valueSize)
+    var rng = Xoshiro256(seed: 7)
+    let draws = (0..<20_000).map { _ in Double(sizes.next(&rng)) }
+    let mean = draws.reduce(0, +) / Double(draws.count)
+    let sd = (draws.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(draws.count))
+      .squareRoot()
+    #expect(abs(mean - 505) < 4, "mean \(mean)")
+    #expect(abs(sd - 91.3) < 4, "sd \(sd)")
+    #expect(draws.min()! >= 10 && draws.max()! <= 1000)
+    // A constant field length stays one constant (streams unchanged).
+    let c = try WorkloadLoader.parse("recordcount=10\n", file: "w")
+    #expect(c.valueSize == .constant(1000) && c.updateValueSize == .constant(100))
+  }
 }
