@@ -19,21 +19,18 @@ let gnuplotInstalled: Bool = {
 @Suite(
   .serialized, .enabled(if: gnuplotInstalled, "gnuplot is not installed; skipping the plot tests"))
 final class PlotSafetyTests {
-  let scratch = NSTemporaryDirectory() + "tb-plot-\(getpid())-\(UInt32.random(in: 0...UInt32.max))/"
+  let scratchFolder = Scratch("plot")
+  var scratch: String { scratchFolder.path }
   /// One small real run (two thread counts, so every closed-loop chart has data).
   let base: String
 
   init() throws {
-    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-    let spec = scratch + "plot.yaml"
-    try
+    let r = try scratchFolder.run(
       "records: 300\noperations: 1000\nthreads: [1, 2]\nmix: {read: 0.9, update: 0.1}\nkeys: int64\nengines: [sortedmap]\ninterval: 0.01\n"
-      .write(toFile: spec, atomically: true, encoding: .utf8)
-    base = scratch + "base"
-    let r = try BenchProcess.run(["run", spec, "--out", base, "--quiet"], scratch: scratch + "io")
-    #expect(r.status == 0, "\(r.err)")
+    )
+    base = r.base
+    #expect(r.result.status == 0, "\(r.result.err)")
   }
-  deinit { try? FileManager.default.removeItem(atPath: scratch) }
 
   func copy(to path: String) throws -> String {
     try FileManager.default.createDirectory(

@@ -9,24 +9,20 @@ import Testing
   .serialized, .enabled(if: gnuplotInstalled, "gnuplot is not installed; skipping the report tests")
 )
 final class ReportCLITests {
-  let scratch =
-    NSTemporaryDirectory() + "tb-report-\(getpid())-\(UInt32.random(in: 0...UInt32.max))/"
+  let scratchFolder = Scratch("report")
+  var scratch: String { scratchFolder.path }
   /// A small real run: two engines, two thread counts, two repeats.
   let base: String
   let table: String
 
   init() throws {
-    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-    let spec = scratch + "report.yaml"
-    try
+    let r = try scratchFolder.run(
       "name: tiny\ndescription: \"tiny <A>\"\nrecords: 300\noperations: 2000\nthreads: [1, 2]\nrepeats: 2\nmix: {read: 0.5, update: 0.5}\nkeys: int64\nengines: [art, sortedmap]\ninterval: 0.01\n"
-      .write(toFile: spec, atomically: true, encoding: .utf8)
-    base = scratch + "base"
-    let r = try BenchProcess.run(["run", spec, "--out", base, "--quiet"], scratch: scratch + "io")
-    #expect(r.status == 0, "\(r.err)")
-    table = r.out
+    )
+    base = r.base
+    #expect(r.result.status == 0, "\(r.result.err)")
+    table = r.result.out
   }
-  deinit { try? FileManager.default.removeItem(atPath: scratch) }
 
   /// An empty folder with nothing of the checkout in it, as a working directory.
   func elsewhere() throws -> String {

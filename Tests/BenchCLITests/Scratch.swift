@@ -17,4 +17,13 @@ final class Scratch {
     try! text.write(toFile: file, atomically: true, encoding: .utf8)
     return file
   }
+
+  /// Runs the workload `spec` (YAML text) into `base/` in the folder: the small real run a suite
+  /// draws its reports from. Returns the folder and the process's result.
+  func run(_ spec: String) throws -> (base: String, result: BenchProcess) {
+    let base = path + "base"
+    let r = try BenchProcess.run(
+      ["run", write(spec, "spec.yaml"), "--out", base, "--quiet"], scratch: path + "io")
+    return (base, r)
+  }
 }
