@@ -55,8 +55,10 @@ public enum YCSBText {
   public static func render(_ c: CellResult, workload: String) -> String {
     var out = ""
     for p in [c.load, c.run].compactMap({ $0 }) {
-      let key = zip(Columns.summary.prefix(8), Rows.cellKey(c, workload: workload)).map {
-        "\($0)=\($1.isEmpty ? "-" : $1.replacingOccurrences(of: " ", with: "_"))"
+      let cell = CellKey(cell: c, workload: workload)
+      let key = Columns.cellKey { (k: CellKey) in k }.map {
+        let v = $0.value(cell)
+        return "\($0.name)=\(v.isEmpty ? "-" : v.replacingOccurrences(of: " ", with: "_"))"
       }
       out += "# treebench \(key.joined(separator: " ")) phase=\(p.phase.rawValue)"
       out += p.interrupted ? " status=interrupted\n" : "\n"
