@@ -50,6 +50,19 @@ import Workload
   }
 }
 
+/// Every summary.csv column a reader relies on is one the writer's table writes, so a renamed
+/// column cannot leave compare or the strict reader looking for a name that no longer exists.
+@Suite struct ColumnReaderTests {
+  @Test func readersNameOnlyWrittenColumns() {
+    let written = Set(Columns.summary)
+    for name in SummaryFile.required + SummaryFile.numbers + SummaryFile.optionalNumbers
+      + Compare.identity + Compare.metrics.map(\.column)
+    {
+      #expect(written.contains(name), "\(name) is read but not written")
+    }
+  }
+}
+
 @Suite struct EndToEndTests {
   @Test func runWritesEveryFileAndTheyParse() throws {
     var spec = WorkloadSpec(file: "e2e.yaml", name: "e2e")
