@@ -194,13 +194,29 @@ public struct KeyChooser: Sendable {
   @usableFromInline let sizes: [Int]
   /// Draws summed per size (`.fields`); 1 otherwise.
   @usableFromInline let draws: Int
+  /// `.weighted`: running totals of the weights, one per entry of `sizes`; empty otherwise.
+  @usableFromInline let cumulative: [UInt64]
 
   public init(_ d: SizeDistribution) {
     var d = d
     if case .fields(let n, let f) = d { (draws, d) = (n, f) } else { draws = 1 }
-    sizes = if case .choice(let list) = d { list } else { [] }
+    switch d {
+    case .choice(let list): sizes = list
+    case .weighted(let list, _): sizes = list
+    default: sizes = []
+    }
+    if case .weighted(_, let weights) = d {
+      var total: UInt64 = 0
+      cumulative = weights.map {
+        total += UInt64($0)
+        return total
+      }
+    } else {
+      cumulative = []
+    }
     switch d {
     case .choice(let list): (lo, width, zipf) = (0, UInt64(list.count), nil)
+    case .weighted: (lo, width, zipf) = (0, cumulative.last ?? 1, nil)
     case .constant(let n): (lo, width, zipf) = (UInt64(n), 1, nil)
     case .uniform(let a, let b): (lo, width, zipf) = (UInt64(a), UInt64(b - a + 1), nil)
     case .zipfian(let a, let b):
@@ -219,7 +235,13 @@ public struct KeyChooser: Sendable {
 
   @inlinable @inline(__always)
   func one(_ rng: inout Xoshiro256) -> Int {
-    if !sizes.isEmpty { return sizes[Int(rng.next(below: width))] }
+    if !sizes.isEmpty {
+      let r = rng.next(below: width)
+      if cumulative.isEmpty { return sizes[Int(r)] }
+      var k = 0
+      while cumulative[k] <= r { k += 1 }  // YCSB's HistogramGenerator walks its buckets too
+      return sizes[k]
+    }
     if width == 1 { return Int(lo) }
     if let z = zipf { return Int(lo + z.rank(rng.nextDouble())) }
     return Int(lo + rng.next(below: width))

@@ -612,17 +612,32 @@ struct SpecReader {
     let hi = try f.int("max", min...max) ?? lo
     let constant = try f.int("size", min...max)
     let fields = try f.int("fields", 1...1_000_000) ?? 1
+    let sizes = try f.take("sizes").map { try intList($0, "\(field).sizes", min: min, max: max) }
+    let weights = try f.take("weights").map {
+      try intList($0, "\(field).weights", min: 0, max: 1 << 40)
+    }
     let kind =
       try typeNode.map { try string($0, "\(field).type") }
-      ?? (constant != nil ? "constant" : "uniform")
-    try f.finish(allowed: ["type", "distribution", "min", "max", "size", "fields"])
+      ?? (constant != nil ? "constant" : sizes != nil ? "weighted" : "uniform")
+    try f.finish(allowed: [
+      "type", "distribution", "min", "max", "size", "fields", "sizes", "weights",
+    ])
     guard lo <= hi else { throw fail(field, n, "min (\(lo)) must be ≤ max (\(hi))") }
     let one: SizeDistribution
     switch kind {
     case "constant": one = .constant(constant ?? hi)
     case "uniform": one = .uniform(min: lo, max: hi)
     case "zipfian": one = .zipfian(min: lo, max: hi)
-    default: throw fail(field, n, "'\(kind)' is not allowed (use constant | uniform | zipfian)")
+    case "weighted":
+      guard let sizes, let weights, sizes.count == weights.count, weights.reduce(0, +) > 0
+      else {
+        throw fail(
+          field, n,
+          "a weighted size needs sizes and weights lists of the same length, with some weight > 0")
+      }
+      one = .weighted(sizes: sizes, weights: weights)
+    default:
+      throw fail(field, n, "'\(kind)' is not allowed (use constant | uniform | zipfian | weighted)")
     }
     guard fields > 1 else { return one }
     guard fields * one.maximum <= max else {

@@ -116,6 +116,8 @@ public indirect enum SizeDistribution: Codable, Sendable, Equatable {
   case zipfian(min: Int, max: Int)
   /// One of these sizes, equally likely.
   case choice([Int])
+  /// One of these sizes, each with its weight (YCSB's `HistogramGenerator` is one).
+  case weighted(sizes: [Int], weights: [Int])
   /// The sum of `count` draws of `field`: a YCSB record of `fieldcount` fields, each drawn from
   /// the field length distribution (CoreWorkload's `buildValues`).
   case fields(count: Int, field: SizeDistribution)
@@ -127,6 +129,9 @@ public indirect enum SizeDistribution: Codable, Sendable, Equatable {
     case .uniform(let a, let b): return (a + b) / 2
     case .zipfian(let a, _): return a
     case .choice(let sizes): return sizes.isEmpty ? 0 : sizes.reduce(0, +) / sizes.count
+    case .weighted(let sizes, let weights):
+      let total = weights.reduce(0, +)
+      return total == 0 ? 0 : zip(sizes, weights).map { $0 * $1 }.reduce(0, +) / total
     case .fields(let n, let f): return n * f.mean
     }
   }
@@ -135,7 +140,7 @@ public indirect enum SizeDistribution: Codable, Sendable, Equatable {
     switch self {
     case .constant(let n): return n
     case .uniform(_, let m), .zipfian(_, let m): return m
-    case .choice(let sizes): return sizes.max() ?? 0
+    case .choice(let sizes), .weighted(let sizes, _): return sizes.max() ?? 0
     case .fields(let n, let f): return n * f.maximum
     }
   }

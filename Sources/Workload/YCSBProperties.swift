@@ -1,3 +1,5 @@
+import Foundation
+
 /// YCSB CoreWorkload property files (`workloada` … `workloadf`) and `-p` overrides, mapped onto
 /// spec fields so both formats share one validator.
 enum YCSBProperties {
@@ -383,6 +385,64 @@ enum YCSBProperties {
     return p == p.rounded() ? "\(Int(p)) %" : "\(p) %"
   }
 
+  /// YCSB's `HistogramGenerator` file (`BlockSize<TAB>n`, then `bucket<TAB>count` lines, buckets
+  /// 0, 1, …) as the sizes it returns and their weights: a uniform draw `u` in 0..<area walks
+  /// the buckets and returns (i + 1) · blockSize once the counts so far reach `u`, or
+  /// (buckets − 1) · blockSize past the second-to-last bucket (its boundaries reproduced exactly).
+  static func histogram(_ path: String, property: Property?, file: String, line: Int) throws
+    -> (sizes: [Int], weights: [Int])
+  {
+    func bad(_ why: String) -> SpecError {
+      SpecError(
+        file: file, line: property?.line ?? line, field: "fieldlengthhistogram",
+        message: "\(path): \(why)")
+    }
+    guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 24 else {
+      throw bad("cannot read the histogram file (YCSB reads it relative to the working folder)")
+    }
+    let lines = String(decoding: data, as: UTF8.self).split(
+      omittingEmptySubsequences: true, whereSeparator: \.isNewline)
+    let head = lines.first?.split(separator: "\t") ?? []
+    guard head.count >= 2, head[0] == "BlockSize", let blockSize = Int(head[1]),
+      (1...(1 << 20)).contains(blockSize)
+    else { throw bad("the first line must be 'BlockSize<TAB>n' with n in 1...1048576") }
+    var buckets: [Int] = []
+    for (i, l) in lines.dropFirst().enumerated() {
+      let f = l.split(separator: "\t")
+      guard f.count >= 2, Int(f[0]) == i, let c = Int(f[1]), (0...(1 << 40)).contains(c) else {
+        throw bad("line \(i + 2) must be '\(i)<TAB>count' with a count ≥ 0")
+      }
+      buckets.append(c)
+    }
+    let area = buckets.reduce(0, +)
+    guard area > 0, buckets.count * blockSize <= 1 << 20 else {
+      throw bad("needs some count > 0 and buckets × BlockSize ≤ 1048576")
+    }
+    var sizes: [Int] = []
+    var weights: [Int] = []
+    func add(_ size: Int, _ weight: Int) {
+      guard weight > 0 else { return }
+      if let k = sizes.firstIndex(of: size) {
+        weights[k] += weight
+      } else {
+        sizes.append(size)
+        weights.append(weight)
+      }
+    }
+    var taken = -1  // draws 0...taken already returned an earlier bucket
+    var counted = 0
+    for i in 0..<(buckets.count - 1) {
+      counted += buckets[i]
+      let upto = min(counted, area - 1)  // a draw u ≤ counted returns this bucket
+      if upto > taken {
+        add((i + 1) * blockSize, upto - taken)
+        taken = upto
+      }
+    }
+    add((buckets.count - 1) * blockSize, area - 1 - taken)
+    return (sizes, weights)
+  }
+
   /// A record's value is all of its fields: fieldcount × fieldlength bytes, as YCSB's insert
   /// writes them; an update or read-modify-write writes one field (`writeallfields=false`,
   /// YCSB's default) or all of them.
@@ -402,16 +462,30 @@ enum YCSBProperties {
     let minLength = try number("minfieldlength", 1)
     let dist = values["fieldlengthdistribution"]
     let line = dist?.line ?? values["fieldlength"]?.line ?? values["fieldcount"]?.line ?? 0
-    var type = dist?.value ?? "constant"
+    let type = dist?.value ?? "constant"
     switch type {
     case "constant": break
     case "uniform", "zipfian": break  // one draw per field, summed, as CoreWorkload builds values
     case "histogram":
-      notes.notModelled.append("fieldlengthdistribution=histogram")
-      notes.warnings.append(
-        "\(file):\(line): fieldlengthdistribution=histogram is not modelled: fields are fieldlength (\(length)) bytes"
-      )
-      type = "constant"
+      let path = values["fieldlengthhistogram"]
+      let (sizes, weights) = try histogram(
+        path?.value ?? "hist.txt", property: path, file: file, line: line)
+      func list(_ v: [Int]) -> SpecNode {
+        .sequence(v.map { .scalar(String($0), line: line) }, line: line)
+      }
+      func weighted(fields: Int) -> SpecNode {
+        guard fields > 0 else { return .scalar("0", line: line) }
+        return .mapping(
+          [
+            ("type", .scalar("weighted", line: line), line), ("sizes", list(sizes), line),
+            ("weights", list(weights), line), ("fields", .scalar(String(fields), line: line), line),
+          ], line: line)
+      }
+      node = node.setting(["value_size"], to: weighted(fields: count))
+      let writeAll = values["writeallfields"].map { $0.value.lowercased() == "true" } ?? false
+      node = node.setting(
+        ["update_value_size"], to: weighted(fields: writeAll ? count : min(count, 1)))
+      return
     default:
       throw SpecError(
         file: file, line: line, field: "fieldlengthdistribution",

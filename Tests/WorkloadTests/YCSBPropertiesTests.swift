@@ -235,4 +235,50 @@ import Testing
     let c = try WorkloadLoader.parse("recordcount=10\n", file: "w")
     #expect(c.valueSize == .constant(1000) && c.updateValueSize == .constant(100))
   }
+
+  /// fieldlengthdistribution=histogram reads YCSB's histogram file; the weights equal what
+  /// HistogramGenerator.nextValue returns for each of its `area` equally likely draws (its walk,
+  /// boundaries included, enumerated here), and the sizes are drawn in those proportions.
+  @Test func histogramFieldLengthsMatchYCSBsGenerator() throws {
+    let path = NSTemporaryDirectory() + "tb-hist-\(getpid()).txt"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let buckets = [3, 0, 5, 2, 0, 4]
+    try ("BlockSize\t16\n" + buckets.enumerated().map { "\($0)\t\($1)" }.joined(separator: "\n"))
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    let s = try WorkloadLoader.parse(
+      "recordcount=10\nfieldcount=2\nfieldlengthdistribution=histogram\nfieldlengthhistogram=\(path)\n",
+      file: "w")
+    var expected: [Int: Int] = [:]
+    let area = buckets.reduce(0, +)
+    for u in 0..<area {  // YCSB: number -= bucket[i]; if number <= 0 return (i + 1) * blockSize
+      var number = u
+      var value = (buckets.count - 1) * 16
+      for i in 0..<(buckets.count - 1) {
+        number -= buckets[i]
+        if number <= 0 {
+          value = (i + 1) * 16
+          break
+        }
+      }
+      expected[value, default: 0] += 1
+    }
+    guard case .fields(2, .weighted(let sizes, let weights)) = s.valueSize else {
+      Issue.record("value size \(s.valueSize)")
+      return
+    }
+    #expect(Dictionary(uniqueKeysWithValues: zip(sizes, weights)) == expected)
+    #expect(s.warnings.isEmpty && s.notModelled.isEmpty)
+    let one = SizeChooser(.weighted(sizes: sizes, weights: weights))
+    var rng = Xoshiro256(seed: 3)
+    var seen: [Int: Int] = [:]
+    for _ in 0..<14_000 { seen[one.next(&rng), default: 0] += 1 }
+    for (size, w) in expected {
+      #expect(abs(Double(seen[size] ?? 0) / 1000 - Double(w)) < 0.5, "\(size): \(seen)")
+    }
+    // A missing histogram file is a one-line error naming the property.
+    #expect(throws: SpecError.self) {
+      try WorkloadLoader.parse(
+        "fieldlengthdistribution=histogram\nfieldlengthhistogram=/nonexistent/h.txt\n", file: "w")
+    }
+  }
 }
