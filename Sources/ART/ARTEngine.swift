@@ -1,8 +1,8 @@
 import CSys
 import EngineKit
 
-/// The adaptive radix tree engine (holt-style ART; see README.md "Engines" and
-/// shared/design/art-and-bplustree.md part A).
+/// The adaptive radix tree engine (after holt 0.2.1's `Tree` and Leis et al., "The Adaptive Radix
+/// Tree", ICDE 2013; README.md "Engines" says what differs from holt).
 ///
 /// Variants: `delete: physical | tombstone` (holt 0.2.1 tombstones leaves and never shrinks),
 /// `prefix: inline | separate` (path compression in node headers, or in holt's prefix nodes), and

@@ -1,7 +1,8 @@
 import EngineKit
 
 /// The page-structured B+ tree engine (a B-link tree over slotted pages after reddb 1.1.0's
-/// design; see shared/design/art-and-bplustree.md part B and the README for what differs).
+/// design — its `impl BTree`, `page.rs`, `pager.rs`; Lehman & Yao's B-link tree for the
+/// fences and right links; the README says what differs).
 ///
 /// Variants: `page_size` (4, 8, 16 or 64 KiB), `split: bytes | count`, `checksum: off | crc32c |
 /// crc32` (stamped on every page write; `on` = crc32c), `copy_on_read: off | on` (every page

@@ -1,7 +1,8 @@
 import EngineKit
 
 /// The staged tree engine: Ceph crimson's staged FLTree (onode tree) in memory, N0 nodes in
-/// crimson's byte layout (see shared/design/staged-tree.md and README.md "Engines").
+/// crimson's byte layout (ceph/ceph src/crimson/os/seastore/onode_manager/staged-fltree/:
+/// node_types.h, stages/*.h, node_layout.h; README.md "Engines" says what differs).
 ///
 /// With the `onode` key shape, keys are read field by field (`OnodeKey`'s encoding); any other
 /// key is an object name (empty namespace, head version) whose first 12 bytes also make its
