@@ -185,14 +185,24 @@ public final class BPlusTreeEngine: WritingEngine {
     return n
   }
 
-  /// Loads ascending, distinct entries bottom-up into an empty tree, filling pages to the
-  /// `fill` knob; a tree that is not empty takes them as inserts. Returns the number loaded: 0
-  /// (and nothing loaded) when the input is not strictly ascending or an entry is too large.
+  /// Loads ascending, distinct entries, filling pages to the `fill` knob. Into an empty tree:
+  /// bottom-up (`Tree.bulkLoad`); the number loaded, or 0 (and nothing loaded) when the input is
+  /// not strictly ascending or an entry is too large. Into a tree that is not empty, reddb's
+  /// `bulk_insert_sorted`: when every entry sorts after the tree's largest key (and the input is
+  /// ascending and within the limits), they are appended page by page along the right edge
+  /// (`Tree.appendSorted`); otherwise (entries that overlap the existing keys, unsorted or
+  /// oversized input) they fall back to inserts one by one (`insertEach`: duplicates and
+  /// oversized entries are skipped), and the number inserted is returned.
+  ///
+  /// Single-threaded by contract, as the runner calls it (one client, one call, before any other
+  /// operation): with `concurrency: olc` both builds change pages without their latches, like the
+  /// empty-tree build always has; only the insert fallback takes the optimistic write path.
   public func bulkLoad(
     count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
   ) -> Int {
     guard tree.keyCount == 0, tree.page(tree.directory.pointee.root).isLeaf else {
-      return insertEach(count: count, entry)
+      return tree.appendSorted(count: count, fill: fill, entry)
+        ? count : insertEach(count: count, entry)
     }
     return tree.bulkLoad(count: count, fill: fill, entry) ? count : 0
   }

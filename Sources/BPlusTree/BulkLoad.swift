@@ -13,11 +13,9 @@ extension Tree {
   ) -> Bool {
     let root = page(directory.pointee.root)
     guard keyCount == 0, root.isLeaf else { return false }
-    // Room for cells on a page that must still take a fence of up to `maxKey` bytes.
-    let room = pageSize - Page.header - maxKey
-    let budget = room * fill / 100
+    let budget = bulkBudget(fill)
     @inline(__always) func full(_ page: Page, adding size: Int) -> Bool {
-      page.live + size > room || (page.live + size > budget && page.live >= minFill)
+      closes(page, adding: size, budget: budget)
     }
     // Each level: the pages built, with the first key under each.
     var level: [(id: UInt32, first: [UInt8])] = []
@@ -43,34 +41,157 @@ extension Tree {
     seal(leaf)
     evenOutTail(&level)
     rememberRightmost(page(level.last?.id ?? root.id))
-    while level.count > 1 {
-      var upper: [(id: UInt32, first: [UInt8])] = []
-      var node = newPage(Page.interior)
-      upper.append((node.id, level[0].first))
-      node.child = level[0].id
+    if level.count > 1 { level = [(buildUp(level, budget: budget), [])] }
+    setRoot(level.first?.id ?? root.id)
+    return true
+  }
+
+  /// reddb's `bulk_insert_sorted`: appends `count` strictly ascending entries, every one above
+  /// the tree's largest key, to a tree that is not empty, a page at a time along the right edge
+  /// and without a descent per entry. The rightmost leaf is repacked (its cells, then the
+  /// entries) and filled as `bulkLoad` fills pages (to `fill` percent, room for a fence kept, a
+  /// page closed only at the byte floor); the entries that do not fit go to new leaves linked to
+  /// its right. The new leaves' first keys are then appended, as separators, to the rightmost
+  /// page of the level above in the same way (that page repacked, new interior pages to its
+  /// right, their first keys pushed up a level), level by level; when the root's level gains
+  /// pages, fresh levels are built above it and the tree grows in height. The last two pages of
+  /// every level touched are merged or evened out when the last one ends below the floor, so the
+  /// result passes `check`.
+  ///
+  /// False, with the tree unchanged, when it is empty, when `count` is 0, or when the input is
+  /// not strictly ascending, holds an entry that is too large, or does not start above the
+  /// largest key: the caller then inserts the entries one by one. Not safe against concurrent
+  /// operations (with `concurrency: olc` as without): like `bulkLoad`, it runs single-threaded.
+  func appendSorted(
+    count: Int, fill: Int,
+    _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+  ) -> Bool {
+    // The right edge, root first: each level's rightmost page.
+    var edge: [UInt32] = []
+    var id = directory.pointee.root
+    while true {
+      let p = page(id)
+      guard p.right == 0 else { return false }
+      edge.append(id)
+      if p.isLeaf { break }
+      id = p.child
+    }
+    var leaf = page(edge[edge.count - 1])
+    guard count > 0, leaf.count > 0 else { return false }
+    // Checked before anything changes: ascending, within the limits, above the largest key.
+    var previous = leaf.key(leaf.count - 1)
+    for i in 0..<count {
+      let (key, value) = entry(i)
+      guard key.count <= maxKey, key.count + value.count <= maxEntry,
+        compareBytes(previous, key) < 0
+      else { return false }
+      previous = key
+    }
+    let budget = bulkBudget(fill)
+    // Each level: its rightmost page (first key unused) and the pages added after it.
+    var level: [(id: UInt32, first: [UInt8])] = [(leaf.id, [])]
+    @inline(__always) func add(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
+      let size = Page.cellSize(leaf: true, key: key.count, value: value.count)
+      if leaf.count > 0 && closes(leaf, adding: size, budget: budget) {
+        leaf = appendPage(after: leaf, kind: Page.leaf, fence: key)
+        level.append((leaf.id, Array(key)))
+      }
+      leaf.insertCell(at: leaf.count, key: key, value: value)
+    }
+    // Repack the rightmost leaf: its cells (gathered: they may hold garbage, or fill the page
+    // past the room a fence needs), then the entries.
+    let kept = gather(leaf, 0)
+    rebuild(leaf, entries: 0..<0, high: nil, rightChild: 0)
+    for j in 0..<kept {
+      let e = self.entry(j)
+      let k = Int(e.loadUnaligned(as: UInt16.self))
+      let v = Int(e.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+      add(
+        UnsafeRawBufferPointer(start: e + 4, count: k),
+        UnsafeRawBufferPointer(start: e + 4 + k, count: v))
+    }
+    for i in 0..<count {
+      let (key, value) = entry(i)
+      add(key, value)
+    }
+    seal(leaf)
+    s.pointee.keys += count
+    evenOutTail(&level)
+    rememberRightmost(page(level[level.count - 1].id))
+    // Push each level's new pages into the rightmost page above, repacked the same way.
+    var depth = edge.count - 1
+    while level.count > 1 && depth > 0 {
+      depth -= 1
+      var node = page(edge[depth])
+      let rightmost = node.child
+      let n = gather(node, 0)
+      rebuild(node, entries: 0..<0, high: nil, rightChild: 0)
+      node.child = n > 0 ? entryChild(0) : rightmost
+      var upper: [(id: UInt32, first: [UInt8])] = [(node.id, [])]
+      for j in 0..<n {
+        appendChild(
+          j + 1 < n ? entryChild(j + 1) : rightmost, first: entryKey(j), to: &node, &upper,
+          budget: budget)
+      }
       for (id, first) in level.dropFirst() {
-        let size = Page.cellSize(leaf: false, key: first.count, value: 0)
-        if node.count > 0 && full(node, adding: size) {
-          // `first` moves up as the separator between the two interior pages.
-          let next = first.withUnsafeBytes {
-            appendPage(after: node, kind: Page.interior, fence: $0)
-          }
-          next.child = id
-          upper.append((next.id, first))
-          node = next
-          continue
-        }
-        first.withUnsafeBytes {
-          node.insertCell(at: node.count, key: $0, value: nil, child: node.child)
-        }
-        node.child = id
+        first.withUnsafeBytes { appendChild(id, first: $0, to: &node, &upper, budget: budget) }
       }
       seal(node)
       evenOutTail(&upper)
       level = upper
     }
-    setRoot(level.first?.id ?? root.id)
+    // The root's level gained pages: new levels above it.
+    if level.count > 1 { setRoot(buildUp(level, budget: budget)) }
     return true
+  }
+
+  /// Bytes of cells a bulk-built page is filled to at `fill` percent of a page less room for a
+  /// fence of up to `maxKey` bytes.
+  private func bulkBudget(_ fill: Int) -> Int { (pageSize - Page.header - maxKey) * fill / 100 }
+
+  /// Whether a bulk-built page is closed before taking a cell of `size` bytes: the cell would
+  /// leave no room for a fence, or the page is past `budget` and already holds the byte floor.
+  @inline(__always) private func closes(_ page: Page, adding size: Int, budget: Int) -> Bool {
+    let room = pageSize - Page.header - maxKey
+    return page.live + size > room || (page.live + size > budget && page.live >= minFill)
+  }
+
+  /// Builds fresh interior levels over `level` (pages with the first key under each, at least
+  /// two) up to a single page, filled as `bulkLoad` fills them; returns that page (the new root;
+  /// the caller publishes it).
+  private func buildUp(_ start: [(id: UInt32, first: [UInt8])], budget: Int) -> UInt32 {
+    var level = start
+    while level.count > 1 {
+      var node = newPage(Page.interior)
+      var upper: [(id: UInt32, first: [UInt8])] = [(node.id, level[0].first)]
+      node.child = level[0].id
+      for (id, first) in level.dropFirst() {
+        first.withUnsafeBytes { appendChild(id, first: $0, to: &node, &upper, budget: budget) }
+      }
+      seal(node)
+      evenOutTail(&upper)
+      level = upper
+    }
+    return level[0].id
+  }
+
+  /// Appends child `id`, whose keys start at `first`, after the rightmost child of the interior
+  /// page `node`: `first` becomes a separator on `node`, or, when `node` closes, moves up as the
+  /// separator between it and a new page started with `id` (which becomes `node` and is listed
+  /// in `upper` with `first`).
+  @inline(__always) private func appendChild(
+    _ id: UInt32, first: UnsafeRawBufferPointer, to node: inout Page,
+    _ upper: inout [(id: UInt32, first: [UInt8])], budget: Int
+  ) {
+    let size = Page.cellSize(leaf: false, key: first.count, value: 0)
+    if node.count > 0 && closes(node, adding: size, budget: budget) {
+      node = appendPage(after: node, kind: Page.interior, fence: first)
+      node.child = id
+      upper.append((node.id, Array(first)))
+      return
+    }
+    node.insertCell(at: node.count, key: first, value: nil, child: node.child)
+    node.child = id
   }
 
   /// When the last page of a bulk-built level holds less than the byte floor, merges it into its
