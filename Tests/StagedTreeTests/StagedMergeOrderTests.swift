@@ -7,17 +7,6 @@ import Testing
 /// is made the tail and, being internal, loses its last key to the keyless tail slot; after the
 /// parent's own merge-or-fix, that new tail child is checked for a merge in turn.
 @Suite struct StagedMergeOrder {
-  final class Names {
-    var buffers: [UnsafeMutableRawBufferPointer] = []
-    func make(_ s: [UInt8]) -> UnsafeRawBufferPointer {
-      let b = UnsafeMutableRawBufferPointer.allocate(byteCount: max(s.count, 1), alignment: 1)
-      b.copyBytes(from: s)
-      buffers.append(b)
-      return UnsafeRawBufferPointer(start: b.baseAddress, count: s.count)
-    }
-    deinit { for b in buffers { b.deallocate() } }
-  }
-
   /// Root G (level 2) = [A' | A | tail B]; A' and A are non-tail level-1 nodes over one-key
   /// leaves, A holding just enough keys to be over a quarter full (so nothing asked it to merge)
   /// but at most a quarter once its last key becomes the tail child; B has a single tail leaf

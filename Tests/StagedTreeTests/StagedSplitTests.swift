@@ -9,18 +9,6 @@ import Testing
 /// `recursively_locate_split[_inserted]`) against the gathering split's fair point
 /// (`Tree.fairSplit` over the gathered entries' staged costs) on random overflowing nodes.
 @Suite struct StagedSplitLocate {
-  /// Name bytes that outlive the keys borrowing them.
-  final class Names {
-    var buffers: [UnsafeMutableRawBufferPointer] = []
-    func make(_ s: [UInt8]) -> UnsafeRawBufferPointer {
-      let b = UnsafeMutableRawBufferPointer.allocate(byteCount: max(s.count, 1), alignment: 1)
-      b.copyBytes(from: s)
-      buffers.append(b)
-      return UnsafeRawBufferPointer(start: b.baseAddress, count: s.count)
-    }
-    deinit { for b in buffers { b.deallocate() } }
-  }
-
   /// A random node of `size` bytes just full enough that `insert` overflows it: entries drawn
   /// from a few placements, names and versions (so splits fall at every stage), payloads up to
   /// 300 B. Returns the node's entries (sorted) and the entry that overflows it.
