@@ -116,7 +116,7 @@ public enum Columns {
       ]
     } + [
       Column("engine_bytes") { $0.engineBytes.map(String.init) ?? "" },
-      Column("bytes_per_key") { $0.perKey($0.engineBytes) },
+      Column("bytes_per_key") { $0.perKey($0.engineBytes.flatMap { $0 >= 0 ? $0 : nil }) },
       Column("logical_bytes") { $0.logicalBytes.map(String.init) ?? "" },
       Column("logical_bytes_per_key") { $0.perKey($0.logicalBytes.map(Int64.init)) },
       Column("fragmentation") {
@@ -153,7 +153,9 @@ public enum Rows {
     var rows: [[String]] = []
     let key = CellKey(cell: c, workload: workload)
     for p in [c.load, c.run].compactMap({ $0 }) {
-      let bytes = engineBytes(c, through: p.phase)
+      // A negative growth means something else in the process freed memory during the phase
+      // (jemalloc's figures are process-wide): the engine's bytes are unknown, not negative.
+      let bytes = engineBytes(c, through: p.phase).flatMap { $0 >= 0 ? $0 : nil }
       let perKey =
         bytes.map { p.keys > 0 ? String(format: "%.1f", Double($0) / Double(p.keys)) : "" } ?? ""
       let logical =
