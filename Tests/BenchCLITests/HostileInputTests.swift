@@ -179,7 +179,11 @@ import Testing
     for delay in [0.0, 0.05] {
       let out = scratch + "twice-\(delay)"
       let p = try BenchProcess.start(["run", long, "--quiet", "--out", out])
-      Thread.sleep(forTimeInterval: 1.5)
+      // Interrupt once the run is measuring (its run.json exists), however slow the start.
+      for _ in 0..<600 where !FileManager.default.fileExists(atPath: out + "/run.json") {
+        Thread.sleep(forTimeInterval: 0.05)
+      }
+      Thread.sleep(forTimeInterval: 0.5)
       p.interrupt()
       if delay > 0 { Thread.sleep(forTimeInterval: delay) }
       p.interrupt()
@@ -198,7 +202,9 @@ import Testing
     let long = write(
       "records: 2000000\noperations: 10000000\nkeys: int64\nengines: [sortedmap]\n", "v.yaml")
     let p = try BenchProcess.start(["run", long, "--verify"], output: scratch + "verify.out")
-    Thread.sleep(forTimeInterval: 2)
+    // Well inside the check of 2 M records + 10 M ops (minutes in a debug build), and past the
+    // start-up that installs the handler even on a loaded machine.
+    Thread.sleep(forTimeInterval: 4)
     p.interrupt()
     p.waitUntilExit()
     #expect(p.terminationReason == .exit && p.terminationStatus == 130)
