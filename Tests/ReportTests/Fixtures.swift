@@ -1,3 +1,4 @@
+import EngineKit
 import Platform
 import Report
 import Runner
@@ -11,4 +12,12 @@ func testWriter(_ spec: WorkloadSpec, dir: String) throws -> (ResultsWriter, Run
     directory: dir, spec: spec, environment: .capture(),
     timer: TimerRecord(timer, overhead: timer.measureOverhead(samples: 100)), command: ["test"])
   return (writer, RunContext(timer: timer, progress: ProgressReporter(enabled: false)))
+}
+
+/// One measured single-threaded sortedmap cell of `spec`.
+func measuredSortedMapCell(_ spec: WorkloadSpec, context: RunContext) throws -> CellResult {
+  let plan = CellPlan(
+    spec: spec, engine: EngineChoice(name: "sortedmap"), wrapper: .none, threads: 1,
+    repeatIndex: 0, index: 1, total: 1)
+  return try EngineEntry(SortedMapEngine.self).measure(plan, context: context)
 }

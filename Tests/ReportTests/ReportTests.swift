@@ -73,10 +73,7 @@ import Workload
     let dir = NSTemporaryDirectory() + "tb-e2e-\(getpid())"
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let (writer, context) = try testWriter(spec, dir: dir)
-    let plan = CellPlan(
-      spec: spec, engine: EngineChoice(name: "sortedmap"), wrapper: .none, threads: 1,
-      repeatIndex: 0, index: 1, total: 1)
-    let cell = try EngineEntry(SortedMapEngine.self).measure(plan, context: context)
+    let cell = try measuredSortedMapCell(spec, context: context)
     try writer.add(cell)
     try writer.finish(.complete)
 
@@ -143,10 +140,7 @@ import Workload
     let dir = NSTemporaryDirectory() + "tb-fail-\(getpid())"
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let (writer, context) = try testWriter(spec, dir: dir)
-    let plan = CellPlan(
-      spec: spec, engine: EngineChoice(name: "sortedmap"), wrapper: .none, threads: 1,
-      repeatIndex: 0, index: 1, total: 1)
-    let cell = try EngineEntry(SortedMapEngine.self).measure(plan, context: context)
+    let cell = try measuredSortedMapCell(spec, context: context)
     // The latency folder becomes a file: writing the cell's histograms fails (ENOTDIR).
     try FileManager.default.removeItem(atPath: dir + "/latency")
     try Data().write(to: URL(fileURLWithPath: dir + "/latency"))
