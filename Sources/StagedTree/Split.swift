@@ -137,8 +137,14 @@ extension Node {
       current = size
       left += n.entries(b, i)
       extra = i == 0 ? extra + n.headerSize(b) : 0
+      descend(b, at: i)
+    }
+
+    /// Once element `i` of `b` holds the split: at the bottom stage the fair rule takes it
+    /// whole if half of it still fits; above it the split goes on inside child `i`.
+    mutating func descend(_ b: Box, at i: Int) {
+      let n = node
       if case .subs = b {
-        // The fair rule: take the next version if half of it still fits.
         let next = n.elementSize(b, i) + extra
         if current + next / 2 < target {
           current += next
@@ -188,16 +194,7 @@ extension Node {
           }
           return
         }
-        if case .subs = b {
-          let next = n.elementSize(b, split) + extra
-          if current + next / 2 < target {
-            current += next
-            left += 1
-          }
-        } else {
-          extra += n.sizeToNext(b, split)
-          plain(n.child(b, split))
-        }
+        descend(b, at: split)
         return
       }
       // seek_split_inserted<inclusive>: the insert grows element ii.
