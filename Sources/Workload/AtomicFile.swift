@@ -56,7 +56,14 @@ public enum AtomicFile {
 
     deinit { abandon() }
 
+    /// Buffers small pieces; a piece of `flushSize` or more goes to the file directly, so a
+    /// whole-file `AtomicFile.write` is not copied through the buffer first.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
+      if bytes.count >= Self.flushSize {
+        try flush()
+        try writeAll(bytes)
+        return
+      }
       buffer.append(contentsOf: bytes)
       if buffer.count >= Self.flushSize { try flush() }
     }
@@ -66,21 +73,23 @@ public enum AtomicFile {
     }
 
     func flush() throws {
-      var done = 0
-      do {
-        try buffer.withUnsafeBytes { b in
-          while done < b.count {
-            let n = Foundation.write(fd, b.baseAddress! + done, b.count - done)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw FileWriteError(path, errno: n < 0 ? errno : ENOSPC) }
-            done += n
-          }
-        }
-      } catch {
-        abandon()
-        throw error
-      }
+      try buffer.withUnsafeBytes { try writeAll($0) }
       buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes every byte to the file (retrying short writes); a failure abandons the file.
+    func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+      var done = 0
+      while done < bytes.count {
+        let n = Foundation.write(fd, bytes.baseAddress! + done, bytes.count - done)
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else {
+          let e = FileWriteError(path, errno: n < 0 ? errno : ENOSPC)
+          abandon()
+          throw e
+        }
+        done += n
+      }
     }
 
     /// Writes what is buffered, closes, and renames the file into place.

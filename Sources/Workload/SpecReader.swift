@@ -325,10 +325,11 @@ struct SpecReader {
     let entries = Double(spec.records) + Double(spec.expectedRunInserts)
     let planned = entries * Double(spec.keyShape.typicalLength + spec.valueSize.mean)
     let memory = Double(Limits.physicalMemory)
-    if planned + spec.pregeneratedBytes > Limits.memoryShare * memory {
+    let pregenerated = spec.pregeneratedBytes
+    if planned + pregenerated > Limits.memoryShare * memory {
       let ops =
         spec.pregenerate
-        ? " plus \(Limits.bytes(spec.pregeneratedBytes)) of pregenerated operations"
+        ? " plus \(Limits.bytes(pregenerated)) of pregenerated operations"
         : ""
       throw fail(
         "records", root,
